@@ -1,0 +1,19 @@
+"""autotape: TensorFlow's eager GradientTape on Numba kernels.
+
+    import autotape as at
+    x = at.constant(3.0)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    tape.gradient(y, x)  # 6.0
+"""
+
+__version__ = "0.1.0"
+
+from . import math, nn, random, testing
+from .dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8)
+from .functional import gradients_function, value_and_gradients_function
+from .ops import *  # noqa: F401,F403  (the operation set, see ops/__init__.py)
+from .ops import (RegisterGradient, custom_gradient, no_gradient, primitive)
+from .tape import GradientTape, UnconnectedGradients
+from .tensor import Tensor, Variable, constant, convert_to_tensor

@@ -1,0 +1,31 @@
+"""Every operation autotape records. Each module holds one family, with its gradient rules
+registered beside it; ``registry`` maps op types to those rules."""
+
+import sys
+
+from .. import tensor as _tensor
+from ..tensor import as_tensor, constant, convert_to_tensor
+from . import numpy_dispatch, registry
+from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,
+                       set_seed, uniform, zeros, zeros_like)
+from .elementwise import BINARY as _BINARY
+from .elementwise import UNARY as _UNARY
+from .extending import custom_gradient, primitive
+from .indexing import gather, getitem
+from .linalg import matmul, norm
+from .nn import (l2_loss, log_softmax, softmax, sparse_softmax_cross_entropy_with_logits)
+from .reductions import (argmax, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
+                         reduce_prod, reduce_sum)
+from .registry import RegisterGradient, no_gradient
+from .selection import cast, clip_by_value, identity, stop_gradient, where
+from .shape import (broadcast_to, concat, expand_dims, reshape, squeeze, stack, sum_to_shape,
+                    tile, transpose)
+
+globals().update(_UNARY)
+globals().update(_BINARY)
+subtract, multiply, divide = _BINARY["subtract"], _BINARY["multiply"], _BINARY["divide"]
+truediv = divide
+_tensor._ops = sys.modules[__name__]
+
+__all__ = sorted(name for name in globals() if not name.startswith("_") and name not in {
+    "sys", "numpy_dispatch", "registry", "sum_to_shape", "as_tensor", "truediv"})

@@ -1,0 +1,91 @@
+"""matmul (NumPy's semantics: 1-d promotion, broadcast batches) and norm."""
+
+import functools
+
+import numpy as np
+
+from ..tensor import as_tensor
+from . import registry
+from .core import run
+from .operands import binary_operands
+from .shape import reshape, transpose
+
+
+@functools.cache
+def _kernels():
+    from ..kernels import linalg
+
+    return linalg
+
+
+def _swap_last(t):
+    perm = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    return transpose(t, perm)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+    """Matrix product; 1-d operands are promoted as in NumPy, leading axes broadcast."""
+    x, y = binary_operands(a, b)
+    given = (x.shape, y.shape)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one dimension, got shapes "
+                         f"{x.shape} and {y.shape}")
+    if transpose_a:
+        x = _swap_last(x)
+    if transpose_b:
+        y = _swap_last(y)
+    vector_a, vector_b = x.ndim == 1, y.ndim == 1
+    if vector_a:
+        x = reshape(x, (1,) + x.shape)
+    if vector_b:
+        y = reshape(y, y.shape + (1,))
+    if x.shape[-1] != y.shape[-2]:
+        raise ValueError(f"matmul: inner dimensions differ: {given[0]} @ {given[1]} "
+                         f"({x.shape[-1]} != {y.shape[-2]})")
+    try:
+        batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions do not broadcast: {x.shape} @ "
+                         f"{y.shape}") from None
+    out = run("MatMul", _matmul_forward, (x, y), {"batch": batch}, "inputs")
+    if vector_a or vector_b:
+        shape = out.shape[:-2] + (() if vector_a else out.shape[-2:-1]) + (
+            () if vector_b else out.shape[-1:])
+        out = reshape(out, shape)
+    return out
+
+
+def _matmul_forward(a, b, batch):
+    n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
+    count = int(np.prod(batch, dtype=np.int64))
+    a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (n, k))).reshape(count, n, k)
+    b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, m))).reshape(count, k, m)
+    out = np.zeros((count, n, m), a.dtype)
+    if a.dtype.kind == "f" and count and n and m and k:
+        _kernels().matmul_float(a3, b3, out)
+    elif count and n and m:
+        _kernels().matmul_generic(a3, b3, out)
+    return out.reshape(batch + (n, m))
+
+
+@registry.RegisterGradient("MatMul")
+def _matmul_grad(op, g):
+    x, y = op.inputs
+    needs_x, needs_y = op.needs_gradient
+    # Batch axes that were broadcast are summed back centrally.
+    gx = matmul(g, _swap_last(y)) if needs_x else None
+    gy = matmul(_swap_last(x), g) if needs_y else None
+    return gx, gy
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
+    from . import abs, reduce_max, reduce_sum, sqrt
+
+    x = as_tensor(tensor)
+    if ord in ("euclidean", "fro", 2, 2.0):
+        return sqrt(reduce_sum(x * x, axis, keepdims))
+    if ord in (1, 1.0):
+        return reduce_sum(abs(x), axis, keepdims)
+    if ord == np.inf:
+        return reduce_max(abs(x), axis, keepdims)
+    raise ValueError(f"norm: ord {ord!r} is not supported (use 'euclidean', 1, 2 or np.inf)")

@@ -1,0 +1,130 @@
+"""NumPy's protocols: ``np.sin(t)``, ``np.mean(t, axis=0)``, ``np.matmul(a, b)`` on Tensors
+run autotape operations (recorded, returning Tensors). Functions autotape lacks run in NumPy
+on the values and return arrays; if that cuts a gradient being recorded, a warning says so.
+"""
+
+import warnings
+
+import numpy as np
+
+from .. import nest
+from ..recording import state
+from ..tensor import Tensor
+
+
+def _ops():
+    from .. import ops
+
+    return ops
+
+
+_UFUNC_NAMES = {
+    np.sin: "sin", np.cos: "cos", np.tan: "tan", np.arcsin: "asin", np.arccos: "acos",
+    np.arctan: "atan", np.sinh: "sinh", np.cosh: "cosh", np.tanh: "tanh", np.exp: "exp",
+    np.log: "log", np.log1p: "log1p", np.expm1: "expm1", np.sqrt: "sqrt", np.square: "square",
+    np.absolute: "abs", np.negative: "negative", np.sign: "sign", np.floor: "floor",
+    np.rint: "round", np.add: "add", np.subtract: "subtract", np.multiply: "multiply",
+    np.true_divide: "divide", np.power: "pow", np.maximum: "maximum", np.minimum: "minimum",
+    np.floor_divide: "floor_divide", np.remainder: "mod", np.equal: "equal",
+    np.not_equal: "not_equal", np.greater: "greater", np.greater_equal: "greater_equal",
+    np.less: "less", np.less_equal: "less_equal", np.matmul: "matmul",
+}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    name = _UFUNC_NAMES.get(ufunc)
+    if method == "__call__" and name is not None and not kwargs:
+        return getattr(_ops(), name)(*inputs)
+    if method == "reduce" and ufunc is np.add and set(kwargs) <= {"axis", "keepdims"}:
+        return _ops().reduce_sum(inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
+    return _unrecorded(getattr(ufunc, method), inputs, kwargs, f"np.{ufunc.__name__}")
+
+
+def _reduction(op_name):
+    def implementation(a, axis=None, dtype=None, out=None, keepdims=False, **unsupported):
+        if out is not None or unsupported:
+            return NotImplemented
+        if dtype is not None:
+            a = _ops().cast(a, dtype)
+        return getattr(_ops(), op_name)(a, axis, keepdims)
+    return implementation
+
+
+def _reshape(a, shape=None, order="C", newshape=None, **unused):
+    if order != "C":
+        return NotImplemented
+    return _ops().reshape(a, newshape if shape is None else shape)
+
+
+def _tile(a, reps):
+    t = _ops().convert_to_tensor(a)
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
+    rank = max(t.ndim, len(reps))
+    t = _ops().reshape(t, (1,) * (rank - t.ndim) + t.shape)
+    return _ops().tile(t, (1,) * (rank - len(reps)) + reps)
+
+
+def _dot(a, b, out=None):
+    if out is not None:
+        return NotImplemented
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _ops().multiply(a, b)
+    return _ops().matmul(a, b)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    return _ops().norm(x, "euclidean" if ord is None else ord, axis, keepdims)
+
+
+def _argmax(a, axis=None, out=None, keepdims=False):
+    if out is not None or keepdims:
+        return NotImplemented
+    if axis is None:
+        return _ops().argmax(_ops().reshape(a, (-1,)), 0)
+    return _ops().argmax(a, axis)
+
+
+_FUNCTIONS = {
+    np.sum: _reduction("reduce_sum"),
+    np.mean: _reduction("reduce_mean"),
+    np.max: _reduction("reduce_max"),
+    np.min: _reduction("reduce_min"),
+    np.prod: _reduction("reduce_prod"),
+    np.transpose: lambda a, axes=None: _ops().transpose(a, axes),
+    np.reshape: _reshape,
+    np.concatenate: lambda arrays, axis=0: _ops().concat(arrays, axis),
+    np.stack: lambda arrays, axis=0: _ops().stack(arrays, axis),
+    np.expand_dims: lambda a, axis: _ops().expand_dims(a, axis),
+    np.squeeze: lambda a, axis=None: _ops().squeeze(a, axis),
+    np.broadcast_to: lambda array, shape: _ops().broadcast_to(array, shape),
+    np.tile: _tile,
+    np.where: lambda condition, x, y: _ops().where(condition, x, y),
+    np.clip: lambda a, a_min, a_max: _ops().clip_by_value(a, a_min, a_max),
+    np.dot: _dot,
+    np.linalg.norm: _norm,
+    np.argmax: _argmax,
+}
+
+
+def array_function(func, args, kwargs):
+    implementation = _FUNCTIONS.get(func)
+    if implementation is not None:
+        result = implementation(*args, **kwargs)
+        if result is not NotImplemented:
+            return result
+    return _unrecorded(func, args, kwargs, f"np.{func.__name__}")
+
+
+def _unrecorded(func, args, kwargs, what):
+    """Run a NumPy function autotape has no operation for, on plain values."""
+    tensors = [x for x in nest.flatten([list(args), kwargs]) if isinstance(x, Tensor)]
+    if any(x._id in tape._tracked for tape in state.tapes for x in tensors):
+        warnings.warn(f"{what} is not an autotape operation: it runs on plain values and "
+                      "gradients do not flow through it", stacklevel=4)
+
+    def plain(x):
+        return x._value if isinstance(x, Tensor) else x
+
+    args = nest.pack_like(list(args), [plain(x) for x in nest.flatten(list(args))])
+    kwargs = nest.pack_like(kwargs, [plain(x) for x in nest.flatten(kwargs)])
+    return func(*args, **kwargs)

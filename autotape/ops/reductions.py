@@ -1,0 +1,212 @@
+"""Reductions: sum, mean, max, min, prod, logsumexp, argmax; over axis None|int|tuple."""
+
+import functools
+import math
+
+import numpy as np
+
+from ..tensor import as_tensor
+from . import registry
+from .core import run
+from .shape import broadcast_to, reshape
+
+PARALLEL_MIN_SIZE = 65536
+SUM, PROD, MAX, MIN = 0, 1, 2, 3
+
+
+@functools.cache
+def _kernels():
+    from ..kernels import reduce  # imports Numba: only once a reduction runs
+
+    return reduce
+
+
+def normalize_axes(axis, ndim, op_name):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(int(a) for a in np.atleast_1d(np.asarray(axis)))
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ValueError(f"{op_name}: axis {a} is out of range for a tensor of rank {ndim}")
+    normalized = tuple(sorted({a % max(ndim, 1) for a in axes})) if ndim else ()
+    return normalized
+
+
+def _keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+@functools.lru_cache(maxsize=2048)
+def _reduction_plan(shape, axes):
+    """Collapse to one of: ("all",), ("rows", outer, inner), ("cols", outer, inner),
+    ("nd", output strides, extents) over merged runs of kept and reduced axes."""
+    runs = []  # (extent, reduced)
+    for i, n in enumerate(shape):
+        if n == 1:
+            continue
+        reduced = i in axes
+        if runs and runs[-1][1] == reduced:
+            runs[-1] = (runs[-1][0] * n, reduced)
+        else:
+            runs.append((n, reduced))
+    if all(reduced for _, reduced in runs):
+        return ("all",)
+    if len(runs) == 2:
+        (n0, r0), (n1, _) = runs
+        return ("cols", n0, n1) if r0 else ("rows", n0, n1)
+    strides, stride = [], 1
+    for n, reduced in reversed(runs):
+        strides.append(0 if reduced else stride)
+        stride *= 1 if reduced else n
+    return ("nd", np.array(strides[::-1], np.int64),
+            np.array([n for n, _ in runs], np.int64))
+
+
+def _initial(kind, dtype):
+    if kind == SUM:
+        return 0
+    if kind == PROD:
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if kind == MAX else np.inf
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is None:
+        return kind == MIN  # bool
+    return info.min if kind == MAX else info.max
+
+
+def reduce_array(a, axes, kind, op_name):
+    """The kernel call: ``a`` reduced over sorted ``axes`` (keepdims shape)."""
+    out_shape = _keepdims_shape(a.shape, axes)
+    if kind in (MAX, MIN) and a.size == 0 and any(a.shape[i] == 0 for i in axes):
+        raise ValueError(f"{op_name}: cannot reduce an empty axis of shape {a.shape}")
+    if a.dtype.kind == "f":
+        acc_dtype = np.float64 if kind in (SUM, PROD) else a.dtype
+    elif a.dtype.kind == "b" and kind in (SUM, PROD):
+        acc_dtype = np.int64
+    else:
+        acc_dtype = np.int64 if (kind in (SUM, PROD) and a.dtype.kind == "i") else a.dtype
+    out = np.full(math.prod(out_shape), _initial(kind, np.dtype(acc_dtype)), acc_dtype)
+    if a.size:
+        plan = _reduction_plan(a.shape, axes)
+        k = _kernels()
+        flat = np.ascontiguousarray(a).reshape(-1)
+        if plan[0] == "all":
+            if kind == SUM and a.size >= PARALLEL_MIN_SIZE:
+                k.sum_all_par(flat, out)
+            else:
+                k.reduce_all(flat, kind, out)
+        elif plan[0] == "rows":
+            kernel = k.reduce_rows_par if a.size >= PARALLEL_MIN_SIZE else k.reduce_rows
+            kernel(flat.reshape(plan[1], plan[2]), kind, out)
+        elif plan[0] == "cols":
+            k.reduce_cols(flat.reshape(plan[1], plan[2]), kind, out)
+        else:
+            k.reduce_nd(flat, plan[1], plan[2], kind, out)
+    result_dtype = np.int64 if a.dtype.kind == "b" and kind in (SUM, PROD) else a.dtype
+    return out.astype(result_dtype, copy=False).reshape(out_shape)
+
+
+def _reduction(op_type, kind, saves):
+    def forward(a, axes, keepdims):
+        out = reduce_array(a, axes, kind, op_type)
+        return out if keepdims else out.reshape(
+            tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+    def operation(input_tensor, axis=None, keepdims=False, name=None):
+        x = as_tensor(input_tensor)
+        axes = normalize_axes(axis, x.ndim, op_type)
+        return run(op_type, forward, (x,), {"axes": axes, "keepdims": bool(keepdims)}, saves)
+
+    return operation
+
+
+reduce_sum = _reduction("Sum", SUM, "none")
+reduce_prod = _reduction("Prod", PROD, "both")
+reduce_max = _reduction("Max", MAX, "both")
+reduce_min = _reduction("Min", MIN, "both")
+
+
+def _expand_back(op, t):
+    """A reduction's output (or its gradient) reshaped to keepdims form."""
+    return reshape(t, _keepdims_shape(op.inputs[0].shape, op.attrs["axes"]))
+
+
+@registry.RegisterGradient("Sum")
+def _sum_grad(op, g):
+    return broadcast_to(_expand_back(op, g), op.inputs[0].shape)
+
+
+def _extremum_grad(op, g):
+    # The gradient is shared equally among the elements equal to the extremum.
+    from . import cast, equal
+
+    x = op.inputs[0]
+    mask = cast(equal(x, _expand_back(op, op.outputs[0])), g.dtype)
+    count = reduce_sum(mask, op.attrs["axes"], keepdims=True)
+    return mask * (_expand_back(op, g) / count)
+
+
+registry.register("Max", _extremum_grad)
+registry.register("Min", _extremum_grad)
+
+
+@registry.RegisterGradient("Prod")
+def _prod_grad(op, g):
+    # d prod / d x_i is the product of the others: y / x_i where x_i != 0; where x_i == 0
+    # it is the product of the non-zero elements if x_i is the only zero, else 0.
+    from . import cast, equal, where
+
+    x, axes = op.inputs[0], op.attrs["axes"]
+    y = _expand_back(op, op.outputs[0])
+    is_zero = equal(x, 0)
+    nonzero = where(is_zero, 1, x)
+    zeros = reduce_sum(cast(is_zero, x.dtype), axes, keepdims=True)
+    product_of_others_at_zero = where(equal(zeros, 1),
+                                      reduce_prod(nonzero, axes, keepdims=True), 0)
+    others = where(is_zero, product_of_others_at_zero, y / nonzero)
+    return _expand_back(op, g) * others
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    x = as_tensor(input_tensor)
+    if x.dtype.kind != "f":
+        x = as_tensor(x, np.float64)
+    axes = normalize_axes(axis, x.ndim, "Mean")
+    count = math.prod(x.shape[i] for i in axes)
+    return reduce_sum(x, axes, keepdims) / np.array(count, x.dtype)
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    from . import abs, exp, less, log, stop_gradient, where
+
+    x = as_tensor(input_tensor)
+    axes = normalize_axes(axis, x.ndim, "reduce_logsumexp")
+    m = reduce_max(x, axes, keepdims=True)
+    m = stop_gradient(where(less(abs(m), np.inf), m, 0))  # all -inf rows stay finite
+    result = log(reduce_sum(exp(x - m), axes, keepdims=True)) + m
+    return result if keepdims else reshape(
+        result, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def argmax(input, axis=None, output_type=np.int64, name=None):
+    """Index of the largest value along ``axis`` (0 by default, as in TensorFlow)."""
+    x = as_tensor(input)
+    axis = 0 if axis is None else int(axis)
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"argmax: axis {axis} is out of range for a tensor of shape {x.shape}")
+    axis %= x.ndim
+
+    def forward(a, axis):
+        moved = np.ascontiguousarray(np.moveaxis(a, axis, -1))
+        rows = moved.reshape(-1, a.shape[axis])
+        if rows.shape[1] == 0:
+            raise ValueError(f"argmax: cannot take the argmax of an empty axis, shape {a.shape}")
+        out = np.empty(rows.shape[0], np.int64)
+        _kernels().argmax_rows(rows, out)
+        return out.reshape(moved.shape[:-1]).astype(output_type)
+
+    return run("ArgMax", forward, (x,), {"axis": axis}, "none")
+
+
+registry.no_gradient("ArgMax")

@@ -1,0 +1,152 @@
+"""Operations that move data without arithmetic: reshape, transpose, broadcast, concat, tile.
+
+Their forward is a NumPy view or copy; their gradients are other shape operations or sums,
+so they are linear and every derivative order works.
+"""
+
+import numpy as np
+
+from ..tensor import Tensor, as_tensor
+from . import registry
+from .core import run
+
+
+def _normalize_axis(axis, ndim, op_name):
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"{op_name}: axis {axis} is out of range for a tensor of rank {ndim}")
+    return axis % max(ndim, 1)
+
+
+def reshape(tensor, shape, name=None):
+    x = as_tensor(tensor)
+    shape = tuple(int(n) for n in np.atleast_1d(np.asarray(
+        shape._value if isinstance(shape, Tensor) else shape, dtype=np.int64)))
+    try:
+        result = x._value.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.size} elements) into shape {shape}") from None
+    return run("Reshape", lambda a: result, (x,), None, "none")
+
+
+registry.register("Reshape", lambda op, g: reshape(g, op.inputs[0].shape))
+
+
+def transpose(a, perm=None, name=None):
+    x = as_tensor(a)
+    perm = tuple(range(x.ndim - 1, -1, -1)) if perm is None else tuple(int(p) for p in perm)
+    if sorted(p % max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
+        raise ValueError(f"transpose: perm {perm} is not a permutation of the axes of a "
+                         f"tensor of shape {x.shape}")
+    return run("Transpose", lambda v, perm: np.transpose(v, perm), (x,), {"perm": perm}, "none")
+
+
+registry.register("Transpose",
+                  lambda op, g: transpose(g, tuple(np.argsort(op.attrs["perm"]))))
+
+
+def expand_dims(input, axis, name=None):
+    x = as_tensor(input)
+    axis = _normalize_axis(axis, x.ndim + 1, "expand_dims")
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(input, axis=None, name=None):
+    x = as_tensor(input)
+    if axis is None:
+        axes = {i for i, n in enumerate(x.shape) if n == 1}
+    else:
+        axes = {_normalize_axis(a, x.ndim, "squeeze") for a in np.atleast_1d(axis)}
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {x.shape} is not of size 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def broadcast_to(input, shape, name=None):
+    x = as_tensor(input)
+    shape = tuple(int(n) for n in shape)
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return run("BroadcastTo", lambda a: np.broadcast_to(a, shape), (x,), None, "none")
+
+
+registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.inputs[0].shape))
+
+
+def sum_to_shape(g, shape, op_type="gradient"):
+    """Unbroadcasting: sum ``g`` over the axes along which ``shape`` was broadcast."""
+    shape = tuple(shape)
+    if g.shape == shape:
+        return g
+    from .reductions import reduce_sum
+
+    lead = g.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:])):
+        raise ValueError(f"{op_type}: a gradient of shape {g.shape} cannot be summed back to "
+                         f"its input's shape {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    return reshape(reduce_sum(g, axes, keepdims=True), shape) if axes else reshape(g, shape)
+
+
+def concat(values, axis, name=None):
+    tensors = [as_tensor(v) for v in values]
+    if not tensors:
+        raise ValueError("concat: needs at least one tensor")
+    rank = tensors[0].ndim
+    axis = _normalize_axis(axis, rank, "concat")
+    for t in tensors:
+        if t.ndim != rank or t.shape[:axis] + t.shape[axis + 1:] != \
+                tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+            raise ValueError(f"concat: shapes {[u.shape for u in tensors]} differ outside "
+                             f"axis {axis}")
+    dtype = np.result_type(*[t.dtype for t in tensors])
+    tensors = [as_tensor(t, dtype) for t in tensors]
+    return run("ConcatV2", lambda *arrays, axis: np.concatenate(arrays, axis),
+               tuple(tensors), {"axis": axis}, "none")
+
+
+@registry.RegisterGradient("ConcatV2")
+def _concat_grad(op, g):
+    from .indexing import getitem
+
+    axis, grads, start = op.attrs["axis"], [], 0
+    for x in op.inputs:
+        stop = start + x.shape[axis]
+        grads.append(getitem(g, (slice(None),) * axis + (slice(start, stop),)))
+        start = stop
+    return grads
+
+
+def stack(values, axis=0, name=None):
+    tensors = [as_tensor(v) for v in values]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need one shape, got {[t.shape for t in tensors]}")
+    axis = _normalize_axis(axis, tensors[0].ndim + 1, "stack")
+    return concat([expand_dims(t, axis) for t in tensors], axis)
+
+
+def tile(input, multiples, name=None):
+    x = as_tensor(input)
+    multiples = tuple(int(m) for m in multiples)
+    if len(multiples) != x.ndim:
+        raise ValueError(f"tile: {len(multiples)} multiples for a tensor of rank {x.ndim}")
+    return run("Tile", lambda a, multiples: np.tile(a, multiples), (x,),
+               {"multiples": multiples}, "none")
+
+
+@registry.RegisterGradient("Tile")
+def _tile_grad(op, g):
+    from .reductions import reduce_sum
+
+    shape, multiples = op.inputs[0].shape, op.attrs["multiples"]
+    interleaved = tuple(n for pair in zip(multiples, shape) for n in pair)
+    return reduce_sum(reshape(g, interleaved), tuple(range(0, 2 * len(shape), 2)))

@@ -1,0 +1,3 @@
+"""``at.random``: random tensors (NumPy's Generator underneath)."""
+
+from .ops.creation import normal, set_seed, uniform

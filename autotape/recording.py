@@ -1,0 +1,66 @@
+"""The thread-local stack of recording tapes, and what an operation appends to them.
+
+Operations call ``record_operation`` after running their kernel; it appends one shared
+``Op`` to every recording tape that tracks one of the inputs. Nothing here computes
+gradients (that is ``autotape.tape``).
+"""
+
+import threading
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.tapes = []  # the tapes recording in this thread, innermost last
+
+
+state = _ThreadState()
+
+
+class Released:
+    """Stands for an input or output whose value the gradient rule does not need."""
+
+    __slots__ = ("shape", "dtype", "_id")
+
+    def __init__(self, tensor):
+        self.shape, self.dtype, self._id = tensor._value.shape, tensor._value.dtype, tensor._id
+
+
+class Op:
+    """One recorded operation, as gradient functions see it: type, inputs, outputs, attrs."""
+
+    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient", "__weakref__")
+
+    def __init__(self, type, inputs, outputs, attrs):
+        self.type, self.inputs, self.outputs, self.attrs = type, inputs, outputs, attrs
+        self.needs_gradient = None  # set by the reverse pass: which inputs want a gradient
+
+    def __repr__(self):
+        return f"<Op {self.type}>"
+
+
+def record_operation(type, inputs, outputs, attrs=None, saves="both"):
+    """Append an Op to each recording tape that tracks an input; ``saves`` is what the
+    gradient rule reads: "inputs", "outputs", "both" or "none" (the rest is released)."""
+    op = None
+    for tape in state.tapes:
+        tracked = tape._tracked
+        for x in inputs:
+            if x._id in tracked:
+                break
+        else:
+            continue
+        if op is None:
+            op = Op(type,
+                    inputs if saves in ("inputs", "both") else tuple(map(Released, inputs)),
+                    outputs if saves in ("outputs", "both") else tuple(map(Released, outputs)),
+                    attrs or {})
+        tape._records.append(op)
+        for y in outputs:
+            tracked.add(y._id)
+
+
+def variable_accessed(variable):
+    """A trainable Variable was read: tapes that watch accessed variables watch it."""
+    for tape in state.tapes:
+        if tape._watch_accessed_variables:
+            tape._watch_one(variable)

@@ -1,0 +1,292 @@
+"""GradientTape: recording scopes and the reverse pass over what they recorded."""
+
+import contextlib
+import enum
+import warnings
+
+import numpy as np
+
+from . import nest, ops
+from .ops import registry
+from .recording import state
+from .tensor import Tensor, Variable, as_tensor
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` gives for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Records operations on watched tensors so that gradients can be computed later.
+
+    Use as a context manager. ``persistent=True`` allows several ``gradient`` calls;
+    ``watch_accessed_variables=False`` watches only what ``watch`` is given."""
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = bool(persistent)
+        self._watch_accessed_variables = bool(watch_accessed_variables)
+        self._records = []
+        self._tracked = set()  # ids of watched tensors and of outputs recorded from them
+        self._watched_variables = {}  # id -> Variable
+        self._used = False
+
+    # --- recording scope ------------------------------------------------------------------
+    def __enter__(self):
+        state.tapes.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop()
+        return False
+
+    def _stop(self):
+        tapes = state.tapes
+        for i in range(len(tapes) - 1, -1, -1):
+            if tapes[i] is self:
+                del tapes[i]
+                return i
+        return None
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Operations run in this block are not recorded on this tape."""
+        position = self._stop()
+        if position is None:
+            raise RuntimeError("stop_recording: the tape is not recording "
+                               "(use it inside the tape's `with` block)")
+        try:
+            yield
+        finally:
+            state.tapes.insert(position, self)
+
+    def reset(self):
+        """Forget everything recorded and watched, as if the tape had just been entered."""
+        self._records = []
+        self._tracked = set()
+        self._watched_variables = {}
+        self._used = False
+
+    # --- watching -------------------------------------------------------------------------
+    def watch(self, tensor):
+        """Track a Tensor or Variable (or a nested list/tuple/dict of them).
+
+        Enclosing tapes that are recording watch it too, so that nested tapes give higher
+        derivatives of constants."""
+        for x in nest.flatten(tensor):
+            if not isinstance(x, Tensor):
+                raise ValueError(f"watch: expected a Tensor or Variable, got "
+                                 f"{type(x).__name__}; convert it with at.constant() first")
+            if not dtype_is_differentiable(x.dtype):
+                warnings.warn(f"watch: the dtype of the watched tensor must be floating, "
+                              f"got {x.dtype}; it is not watched", stacklevel=2)
+                continue
+            self._watch_one(x)
+            for tape in state.tapes:
+                if tape is not self:
+                    tape._watch_one(x)
+
+    def _watch_one(self, x):
+        self._tracked.add(x._id)
+        if isinstance(x, Variable):
+            self._watched_variables[x._id] = x
+
+    def watched_variables(self):
+        """The Variables this tape watches, in creation order."""
+        return tuple(v for _, v in sorted(self._watched_variables.items()))
+
+    # --- gradients ------------------------------------------------------------------------
+    def _begin_reverse_pass(self, what):
+        if self._used:
+            raise RuntimeError(f"{what}: a non-persistent GradientTape can compute only one "
+                               "set of gradients; use GradientTape(persistent=True) for more")
+        if not self._persistent:
+            self._stop()  # called inside its own block: a non-persistent tape stops here
+            self._used = True
+        records = self._records
+        if not self._persistent:
+            self._records = []  # the reverse pass owns the records and frees them as it goes
+        return records
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of targets)/d(source) for each source, in the structure of ``sources``."""
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        if target is None:
+            raise ValueError("gradient: target is None; pass the tensor(s) to differentiate")
+        targets = [_as_tracked(t, "target") for t in nest.flatten(target)]
+        flat_sources = nest.flatten(sources)
+        source_tensors = [_as_tracked(s, "source") for s in flat_sources]
+        if output_gradients is None:
+            seeds = [None] * len(targets)
+        else:
+            seeds = nest.flatten(output_gradients)
+            if len(seeds) != len(targets):
+                raise ValueError(f"gradient: {len(seeds)} output_gradients for "
+                                 f"{len(targets)} targets")
+        records = self._begin_reverse_pass("gradient")
+        for t in targets:
+            _warn_if_integer(t.dtype, "target")
+        for s in source_tensors:
+            _warn_if_integer(s.dtype, "source")
+        grads = backprop(records, targets, seeds, source_tensors, release=not self._persistent)
+        results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in source_tensors]
+        return nest.pack_like(sources, results)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d target[i...] / d source[j...], of shape target.shape + source.shape."""
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        target = _as_tracked(target, "target")
+        flat_sources = nest.flatten(sources)
+        source_tensors = [_as_tracked(s, "source") for s in flat_sources]
+        records = self._begin_reverse_pass("jacobian")
+        rows = []
+        for k in range(target.size):
+            seed = np.zeros(target.size, target.dtype)
+            seed[k] = 1
+            grads = backprop(records, [target], [seed.reshape(target.shape)], source_tensors,
+                             release=False)
+            rows.append([grads.get(s._id) for s in source_tensors])
+        results = []
+        for j, s in enumerate(source_tensors):
+            column = [row[j] for row in rows]
+            if all(g is None for g in column) and target.size:
+                results.append(None if unconnected_gradients is UnconnectedGradients.NONE
+                               else ops.zeros(target.shape + s.shape, s.dtype))
+                continue
+            column = [ops.zeros(s.shape, s.dtype) if g is None else g for g in column]
+            stacked = ops.stack(column) if column else ops.zeros((0,) + s.shape, s.dtype)
+            results.append(ops.reshape(stacked, target.shape + s.shape))
+        return nest.pack_like(sources, results)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example Jacobians: shape (batch,) + target.shape[1:] + source.shape[1:].
+
+        Assumes example i of the target depends only on example i of the source."""
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        target = _as_tracked(target, "target")
+        source = _as_tracked(source, "source")
+        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+            raise ValueError(f"batch_jacobian: target {target.shape} and source {source.shape} "
+                             "need the same first (batch) dimension")
+        records = self._begin_reverse_pass("batch_jacobian")
+        batch = target.shape[0]
+        per_example = int(np.prod(target.shape[1:], dtype=np.int64))
+        columns = []
+        for k in range(per_example):
+            seed = np.zeros((batch, per_example), target.dtype)
+            seed[:, k] = 1
+            grads = backprop(records, [target], [seed.reshape(target.shape)], [source],
+                             release=False)
+            columns.append(grads.get(source._id))
+        if all(g is None for g in columns):
+            if unconnected_gradients is UnconnectedGradients.NONE:
+                return None
+            return ops.zeros(target.shape + source.shape[1:], source.dtype)
+        columns = [ops.zeros(source.shape, source.dtype) if g is None else g for g in columns]
+        stacked = ops.stack(columns, axis=1)
+        return ops.reshape(stacked, target.shape + source.shape[1:])
+
+
+def dtype_is_differentiable(dtype):
+    return dtype.kind in "fc"
+
+
+def _as_tracked(x, role):
+    if isinstance(x, Variable):
+        return x
+    if isinstance(x, Tensor):
+        return x
+    raise ValueError(f"gradient: each {role} must be a Tensor or Variable, got "
+                     f"{type(x).__name__}")
+
+
+def _warn_if_integer(dtype, role):
+    if not dtype_is_differentiable(dtype):
+        warnings.warn(f"The dtype of the {role} tensor must be floating (e.g. float32) when "
+                      f"calling GradientTape.gradient, got {dtype}", stacklevel=3)
+
+
+def _finish(grad, source, unconnected):
+    if not dtype_is_differentiable(source.dtype):
+        return None
+    if grad is None and unconnected is UnconnectedGradients.ZERO:
+        return ops.zeros(source.shape, source.dtype)
+    return grad
+
+
+def backprop(records, targets, seeds, sources, release):
+    """The reverse pass: gradients of the targets (weighted by seeds, None meaning ones)
+    with respect to every tensor on a path from a source. Returns {tensor id: gradient}.
+
+    ``release``: drop each record once used (the caller handed over the only reference)."""
+    reach = {s._id for s in sources if dtype_is_differentiable(s.dtype)}
+    source_ids = set(reach)
+    relevant = []
+    for op in records:  # forward sweep: the records on a path from a source
+        for x in op.inputs:
+            if x._id in reach:
+                relevant.append(op)
+                reach.update(y._id for y in op.outputs)
+                break
+    if release:
+        records.clear()
+
+    grads = {}
+    for target, seed in zip(targets, seeds):
+        if not dtype_is_differentiable(target.dtype) or target._id not in reach:
+            continue
+        if seed is None:
+            seed = ops.ones(target.shape, target.dtype)
+        else:
+            seed = as_tensor(seed, target.dtype)
+            if seed.shape != target.shape:
+                raise ValueError(f"gradient: output_gradients of shape {seed.shape} for a "
+                                 f"target of shape {target.shape}")
+        _accumulate(grads, target._id, seed)
+
+    for k in range(len(relevant) - 1, -1, -1):
+        op = relevant[k]
+        if release:
+            relevant[k] = None
+        outputs = op.outputs
+        out_grads = [grads.get(y._id) for y in outputs]
+        if all(g is None for g in out_grads):
+            continue
+        for y in outputs:
+            if y._id not in source_ids:
+                grads.pop(y._id, None)
+        rule = registry.gradient_rule(op.type)
+        if rule is None:  # registered as not differentiable
+            continue
+        if len(outputs) > 1:
+            out_grads = [ops.zeros(y.shape, y.dtype) if g is None else g
+                         for g, y in zip(out_grads, outputs)]
+        inputs = op.inputs
+        op.needs_gradient = tuple(x._id in reach and dtype_is_differentiable(x.dtype)
+                                  for x in inputs)
+        in_grads = rule(op, *out_grads)
+        if not isinstance(in_grads, (tuple, list)):
+            in_grads = (in_grads,)
+        if len(in_grads) != len(inputs):
+            raise ValueError(f"the gradient of {op.type} returned {len(in_grads)} values for "
+                             f"{len(inputs)} inputs")
+        for x, g, needed in zip(inputs, in_grads, op.needs_gradient):
+            if g is None or not needed:
+                continue
+            g = as_tensor(g)
+            if g.shape != x.shape:
+                g = ops.sum_to_shape(g, x.shape, op.type)
+            if g.dtype != x.dtype:
+                g = ops.cast(g, x.dtype)
+            _accumulate(grads, x._id, g)
+    return grads
+
+
+def _accumulate(grads, key, g):
+    previous = grads.get(key)
+    grads[key] = g if previous is None else ops.add(previous, g)

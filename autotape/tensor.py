@@ -1,0 +1,236 @@
+"""Tensor and Variable: immutable NumPy values with identities the tapes can track."""
+
+import itertools
+
+import numpy as np
+
+from . import dtypes, recording
+
+_next_id = itertools.count().__next__  # atomic under the GIL: ids are unique across threads
+_ops = None  # autotape.ops, bound when it is imported (operators dispatch to it)
+
+
+class Tensor:
+    """An immutable n-dimensional value. Operations on Tensors are recorded on tapes."""
+
+    __slots__ = ("_value", "_id", "__weakref__")
+    __array_priority__ = 100  # NumPy defers binary operators to ours
+
+    def __init__(self, value):
+        """Internal: ``value`` is an ndarray that nothing else will write to."""
+        self._value = value
+        self._id = _next_id()
+
+    # --- value and metadata -------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def size(self):
+        return self._value.size
+
+    def numpy(self):
+        """The value: a NumPy scalar for 0-d tensors, else a read-only ndarray view."""
+        if self._value.ndim == 0:
+            return self._value[()]
+        view = self._value.view()
+        view.flags.writeable = False
+        return view
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._value if dtype is None else self._value.astype(dtype)
+        return value.copy() if copy else value
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._value.shape[0]))
+
+    def _one_element(self, what):
+        if self._value.size != 1:
+            raise TypeError(f"{what}() needs a one-element tensor, got shape {self.shape}")
+        return self._value.reshape(())[()]
+
+    def __bool__(self):
+        return bool(self._one_element("bool"))
+
+    def __float__(self):
+        return float(self._one_element("float"))
+
+    def __int__(self):
+        return int(self._one_element("int"))
+
+    def __index__(self):
+        if self._value.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self._one_element("index"))
+
+    def __repr__(self):
+        body = np.array2string(self._value, separator=", ", threshold=100)
+        return f"<{type(self).__name__} value={body} shape={self.shape} dtype={self.dtype}>"
+
+    __hash__ = object.__hash__  # identity, like torch; == is elementwise
+
+    # --- operators ----------------------------------------------------------------------
+    def __add__(self, other): return _ops.add(self, other)
+    def __radd__(self, other): return _ops.add(other, self)
+    def __sub__(self, other): return _ops.subtract(self, other)
+    def __rsub__(self, other): return _ops.subtract(other, self)
+    def __mul__(self, other): return _ops.multiply(self, other)
+    def __rmul__(self, other): return _ops.multiply(other, self)
+    def __truediv__(self, other): return _ops.divide(self, other)
+    def __rtruediv__(self, other): return _ops.divide(other, self)
+    def __floordiv__(self, other): return _ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return _ops.floor_divide(other, self)
+    def __mod__(self, other): return _ops.mod(self, other)
+    def __rmod__(self, other): return _ops.mod(other, self)
+    def __pow__(self, other): return _ops.pow(self, other)
+    def __rpow__(self, other): return _ops.pow(other, self)
+    def __matmul__(self, other): return _ops.matmul(self, other)
+    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __neg__(self): return _ops.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ops.abs(self)
+    def __lt__(self, other): return _ops.less(self, other)
+    def __le__(self, other): return _ops.less_equal(self, other)
+    def __gt__(self, other): return _ops.greater(self, other)
+    def __ge__(self, other): return _ops.greater_equal(self, other)
+    def __eq__(self, other): return _ops.equal(self, other)
+    def __ne__(self, other): return _ops.not_equal(self, other)
+    def __getitem__(self, key): return _ops.getitem(self, key)
+
+    # --- NumPy protocols: NumPy functions on Tensors are recorded operations ------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _ops.numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _ops.numpy_dispatch.array_function(func, args, kwargs)
+
+
+class Variable(Tensor):
+    """A mutable value: ``assign*`` replace it (they are not recorded: state cuts gradients).
+
+    Reading a trainable Variable inside a tape makes the tape watch it. Operations see a
+    snapshot of the value at the time they ran."""
+
+    __slots__ = ("trainable", "name")
+
+    def __init__(self, initial_value, trainable=True, name=None, dtype=None):
+        super().__init__(to_array(initial_value, dtypes.as_dtype(dtype)))
+        self.trainable = bool(trainable)
+        self.name = "Variable" if name is None else str(name)
+
+    def _read(self):
+        """A Tensor holding the current value with this Variable's identity."""
+        if self.trainable:
+            recording.variable_accessed(self)
+        snapshot = Tensor.__new__(Tensor)
+        snapshot._value, snapshot._id = self._value, self._id
+        return snapshot
+
+    def _set(self, value, operation):
+        value = np.asarray(value._value if isinstance(value, Tensor) else value)
+        if value.shape != self._value.shape:
+            try:
+                value = np.broadcast_to(value, self._value.shape)
+            except ValueError:
+                raise ValueError(f"{operation}: cannot assign a value of shape {value.shape} "
+                                 f"to a Variable of shape {self.shape}") from None
+        # A new array, not an in-place write: recorded operations keep the old value.
+        self._value = value.astype(self._value.dtype, copy=True)
+        return self
+
+    def assign(self, value):
+        return self._set(value, "assign")
+
+    def assign_add(self, delta):
+        return self._set(self._value + np.asarray(_value_of(delta)), "assign_add")
+
+    def assign_sub(self, delta):
+        return self._set(self._value - np.asarray(_value_of(delta)), "assign_sub")
+
+    def value(self):
+        return self._read()
+
+    def read_value(self):
+        return self._read()
+
+    def __repr__(self):
+        body = np.array2string(self._value, separator=", ", threshold=100)
+        return (f"<Variable '{self.name}' value={body} shape={self.shape} "
+                f"dtype={self.dtype}>")
+
+
+def _value_of(x):
+    return x._value if isinstance(x, Tensor) else x
+
+
+def to_array(value, dtype=None):
+    """A fresh ndarray from a Python value, array or Tensor, with autotape's dtype rules."""
+    if isinstance(value, Tensor):
+        array = value._value
+        return array.astype(dtype) if dtype is not None and dtype != array.dtype else array
+    if dtypes.is_python_number(value) and dtype is None:
+        dtype = dtypes.python_number_dtype(value)
+    try:
+        array = np.array(value, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"cannot convert {type(value).__name__} to a tensor"
+                        + (f" of dtype {dtype}" if dtype is not None else "") + f": {e}") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"cannot convert {type(value).__name__} to a numeric tensor "
+                        f"(got NumPy dtype {array.dtype})")
+    return array
+
+
+def as_tensor(x, dtype=None):
+    """x as a Tensor an operation can take: Tensors pass through, Variables are read."""
+    if type(x) is Tensor and dtype is None:
+        return x
+    if isinstance(x, Variable):
+        x = x._read()
+    if isinstance(x, Tensor):
+        if dtype is None or x._value.dtype == dtype:
+            return x
+        return _ops.cast(x, dtype)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, (Tensor, list, tuple)) for e in x) \
+            and _contains_tensor(x):
+        return _ops.stack([as_tensor(e, dtype) for e in x])  # differentiable packing
+    return Tensor(to_array(x, dtype))
+
+
+def _contains_tensor(x):
+    if isinstance(x, Tensor):
+        return True
+    return isinstance(x, (list, tuple)) and any(_contains_tensor(e) for e in x)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    array = to_array(value, dtypes.as_dtype(dtype))
+    if shape is not None:
+        array = np.broadcast_to(array, tuple(shape)).copy()
+    if isinstance(value, Tensor):
+        array = array.copy()
+    return Tensor(array)
+
+
+def convert_to_tensor(value, dtype=None, name=None):
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(value, Tensor) and dtype is not None and value.dtype != dtype:
+        raise TypeError(f"convert_to_tensor: a {value.dtype} tensor is not of dtype {dtype}; "
+                        "use cast() to change it")
+    return as_tensor(value, dtype)

@@ -1,0 +1,254 @@
+"""Numba loops generated from the scalar formulas in ``kernels.formulas``.
+
+For each primitive one Python module is written to a cache directory and imported, so
+that Numba's ``cache=True`` works (it does not for ``exec``-made functions) and a second
+process loads compiled machine code instead of compiling again. The directory name holds a
+hash of this file, the formulas and the Numba version, so an upgrade never loads stale code.
+
+All kernels take flat (1-d, C-contiguous) arrays and write into preallocated outputs.
+Layouts of binary operands: ``vv`` both full size, ``sv``/``vs`` one of them a single
+element, ``nd`` general broadcasting through element strides (0 on broadcast axes).
+Backward ``nd`` kernels accumulate into the inputs' shapes: they unbroadcast as they go.
+"""
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+from . import formulas
+
+# Scalar helpers shared by every generated module (inlined into the loops by Numba).
+PRELUDE = '''\
+import math
+import numpy as np
+from numba import njit, prange
+
+sin, cos, tan = math.sin, math.cos, math.tan
+asin, acos, atan = math.asin, math.acos, math.atan
+sinh, cosh, tanh = math.sinh, math.cosh, math.tanh
+exp, log, log1p, expm1, sqrt = math.exp, math.log, math.log1p, math.expm1, math.sqrt
+
+
+@njit(inline="always", error_model="numpy")
+def where(c, x, y):
+    return x if c else y
+
+
+@njit(inline="always", error_model="numpy")
+def sign(a):
+    if a > 0:
+        return 1
+    if a < 0:
+        return -1
+    return a
+
+
+@njit(inline="always", error_model="numpy")
+def floor(a):
+    return np.floor(a)
+
+
+@njit(inline="always", error_model="numpy")
+def round(a):
+    return np.rint(a)
+
+
+@njit(inline="always", error_model="numpy")
+def sigmoid(a):
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+@njit(inline="always", error_model="numpy")
+def softplus(a):
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+'''
+
+JIT = '@njit(cache=True, nogil=True, error_model="numpy")'
+JIT_PARALLEL = '@njit(cache=True, nogil=True, error_model="numpy", parallel=True)'
+
+# Reads of operand X inside a flat loop, by layout letter: full size, or a single element.
+_READ = {"v": "{x} = {X}[i]", "s": "{x} = {X}[0]"}
+
+_ND_STEP = '''\
+        d = nd - 1
+        while d >= 0:
+            idx[d] += 1
+            ia += SA[d]
+            ib += SB[d]
+            if idx[d] < SHAPE[d]:
+                break
+            ia -= SA[d] * SHAPE[d]
+            ib -= SB[d] * SHAPE[d]
+            idx[d] = 0
+            d -= 1
+'''
+
+
+def _uses(expression, name):
+    import ast
+
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ast.parse(expression)))
+
+
+def _is_passthrough(derivative):
+    return derivative in ("1", "-1")
+
+
+def _flat_loop(name, params, reads, body, parallel):
+    loop = "prange" if parallel else "range"
+    lines = [JIT_PARALLEL if parallel else JIT, f"def {name}({', '.join(params)}):",
+             f"    for i in {loop}(OUT0.size):"]
+    lines += [f"        {r}" for r in reads] + [f"        {b}" for b in body]
+    return "\n".join(lines) + "\n"
+
+
+def _unary_source(spec):
+    parts = [PRELUDE]
+    for parallel, suffix in ((False, ""), (True, "_par")):
+        parts.append(_flat_loop("fwd" + suffix, ["A", "OUT0"], ["a = A[i]"],
+                                [f"OUT0[i] = {spec.value}"], parallel))
+        if spec.derivative is not None and not _is_passthrough(spec.derivative):
+            saved = [n for n in ("a", "y") if _uses(spec.derivative, n)]
+            params = [n.upper() for n in saved] + ["G", "OUT0"]
+            reads = [f"{n} = {n.upper()}[i]" for n in saved]
+            parts.append(_flat_loop("bwd" + suffix, params, reads,
+                                    [f"OUT0[i] = G[i] * ({spec.derivative})"], parallel))
+    return "\n\n".join(parts)
+
+
+def binary_saved(spec, needs):
+    """Names among a, b, y whose values the backward kernel for ``needs`` reads."""
+    exprs = [getattr(spec, "derivative_" + n) for n in needs]
+    return [n for n in ("a", "b", "y") if any(_uses(e, n) for e in exprs)]
+
+
+def _binary_source(spec):
+    parts = [PRELUDE]
+    for layout in ("vv", "sv", "vs"):
+        reads = [_READ[layout[0]].format(x="a", X="A"), _READ[layout[1]].format(x="b", X="B")]
+        for parallel, suffix in ((False, ""), (True, "_par")):
+            parts.append(_flat_loop(f"fwd_{layout}{suffix}", ["A", "B", "OUT0"], reads,
+                                    [f"OUT0[i] = {spec.value}"], parallel))
+    parts.append(f'''{JIT}
+def fwd_nd(A, SA, B, SB, SHAPE, OUT0):
+    nd = SHAPE.size
+    idx = np.zeros(nd, np.int64)
+    ia = 0
+    ib = 0
+    for i in range(OUT0.size):
+        a = A[ia]
+        b = B[ib]
+        OUT0[i] = {spec.value}
+{_ND_STEP}''')
+    differentiable = [n for n in ("a", "b")
+                      if getattr(spec, "derivative_" + n) not in (None, "1", "-1")]
+    for needs in ("a", "b", "ab"):
+        if not set(needs) <= set(differentiable):
+            continue
+        saved = binary_saved(spec, needs)
+        grads = [f"OUT{k}" for k in range(len(needs))]
+        for layout in ("vv", "sv", "vs"):
+            if any(layout["ab".index(n)] == "s" for n in needs):
+                continue  # a single-element operand's gradient is a sum: the nd kernel does it
+            reads = [_READ[layout["ab".index(n)] if n != "y" else "v"].format(x=n, X=n.upper())
+                     for n in saved]
+            body = [f"{g}[i] = G[i] * ({getattr(spec, 'derivative_' + n)})"
+                    for g, n in zip(grads, needs)]
+            params = [n.upper() for n in saved] + ["G"] + grads
+            for parallel, suffix in ((False, ""), (True, "_par")):
+                parts.append(_flat_loop(f"bwd_{needs}_{layout}{suffix}", params, reads, body,
+                                        parallel))
+        index = {"a": "ia", "b": "ib", "y": "i"}
+        reads = "\n".join(f"        {n} = {n.upper()}[{index[n]}]" for n in saved)
+        body = "\n".join(f"        {g}[{index[n]}] += g * ({getattr(spec, 'derivative_' + n)})"
+                         for g, n in zip(grads, needs))
+        params = ", ".join([n.upper() for n in saved if n != "y"] + ["SA", "SB", "SHAPE"]
+                           + (["Y"] if "y" in saved else []) + ["G"] + grads)
+        parts.append(f'''{JIT}
+def bwd_{needs}_nd({params}):
+    nd = SHAPE.size
+    idx = np.zeros(nd, np.int64)
+    ia = 0
+    ib = 0
+    for i in range(G.size):
+{reads}
+        g = G[i]
+{body}
+{_ND_STEP}''')
+    return "\n\n".join(parts)
+
+
+def _source_hash():
+    import numba
+
+    digest = hashlib.sha256(numba.__version__.encode())
+    for module in (sys.modules[__name__], formulas):
+        with open(module.__file__, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def cache_root():
+    """Where generated kernels live: $AUTOTAPE_CACHE_DIR, else the user's cache folder."""
+    root = os.environ.get("AUTOTAPE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "autotape")
+    try:
+        os.makedirs(root, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=root)
+        probe.close()
+    except OSError:
+        root = os.path.join(tempfile.gettempdir(), f"autotape-{os.getuid()}")
+        os.makedirs(root, exist_ok=True)
+    return root
+
+
+_lock = threading.Lock()
+_modules = {}
+_directory = None
+
+
+def _load(kind, name, source_of):
+    """Import the generated module of one primitive, writing its source on first use."""
+    global _directory
+    key = (kind, name)
+    module = _modules.get(key)
+    if module is not None:
+        return module
+    with _lock:
+        if key in _modules:
+            return _modules[key]
+        if _directory is None:
+            _directory = os.path.join(cache_root(), "kernels-" + _source_hash())
+            os.makedirs(_directory, exist_ok=True)
+        path = os.path.join(_directory, f"{kind}_{name}.py")
+        if not os.path.exists(path):
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(source_of())
+            os.replace(tmp, path)  # atomic: concurrent processes never see half a file
+        module_name = f"_autotape_generated_{os.path.basename(_directory)}_{kind}_{name}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        _modules[key] = module
+        return module
+
+
+def unary(name):
+    """The kernels of unary primitive ``name``: fwd(A, OUT0), bwd(saved..., G, OUT0), *_par."""
+    spec = formulas.UNARY[name]
+    return _load("unary", name, lambda: _unary_source(spec))
+
+
+def binary(name):
+    """The kernels of binary primitive ``name`` (see the module docstring for layouts)."""
+    spec = formulas.BINARY[name]
+    return _load("binary", name, lambda: _binary_source(spec))

@@ -1,0 +1,83 @@
+"""The scalar formulas of every elementwise primitive: the one source of truth.
+
+Each formula is a Python expression over scalars. Unary primitives see their input as
+``a``; binary ones see ``a`` and ``b``. Derivative formulas may also use the primitive's
+output ``y``. The vocabulary is the names in ``SCALAR_FUNCTIONS`` plus arithmetic and
+comparisons, so the same text compiles into Numba loops (``kernels.elementwise``) and
+evaluates on autotape Tensors (for derivatives of derivatives).
+
+A derivative written as the literal ``"1"`` or ``"-1"`` means the gradient is the incoming
+gradient itself (or its negation): no kernel runs for it.
+"""
+
+from typing import NamedTuple
+
+
+class Unary(NamedTuple):
+    value: str
+    derivative: str | None  # None: not differentiable
+    result: str = "float"  # "float": ints compute in float64; "same": keep the dtype
+
+
+class Binary(NamedTuple):
+    value: str
+    derivative_a: str | None
+    derivative_b: str | None
+    result: str = "same"  # "same", "float" or "bool"
+
+
+# Functions the formulas may call. Each has a scalar version in kernels.elementwise and a
+# Tensor version in autotape.ops.elementwise.
+SCALAR_FUNCTIONS = (
+    "sin cos tan asin acos atan sinh cosh tanh exp log log1p expm1 sqrt "
+    "sign floor round sigmoid softplus where"
+).split()
+
+UNARY = {
+    "negative": Unary("-a", "-1", "same"),
+    "square": Unary("a * a", "2.0 * a", "same"),
+    "sqrt": Unary("sqrt(a)", "0.5 / y"),
+    "exp": Unary("exp(a)", "y"),
+    "log": Unary("log(a)", "1.0 / a"),
+    "log1p": Unary("log1p(a)", "1.0 / (1.0 + a)"),
+    "expm1": Unary("expm1(a)", "y + 1.0"),
+    "sin": Unary("sin(a)", "cos(a)"),
+    "cos": Unary("cos(a)", "-sin(a)"),
+    "tan": Unary("tan(a)", "1.0 + y * y"),
+    "asin": Unary("asin(a)", "1.0 / sqrt(1.0 - a * a)"),
+    "acos": Unary("acos(a)", "-1.0 / sqrt(1.0 - a * a)"),
+    "atan": Unary("atan(a)", "1.0 / (1.0 + a * a)"),
+    "sinh": Unary("sinh(a)", "cosh(a)"),
+    "cosh": Unary("cosh(a)", "sinh(a)"),
+    "tanh": Unary("tanh(a)", "1.0 - y * y"),
+    "abs": Unary("where(a < 0, -a, a)", "sign(a)", "same"),
+    "sigmoid": Unary("sigmoid(a)", "y * (1.0 - y)"),
+    "softplus": Unary("softplus(a)", "sigmoid(a)"),
+    # ReLU's derivative reads its output only, so the tape keeps the output, not the input.
+    "relu": Unary("where(a > 0, a, 0)", "where(y > 0, 1.0, 0.0)", "same"),
+    "elu": Unary("where(a > 0, a, expm1(a))", "where(a > 0, 1.0, y + 1.0)"),
+    "sign": Unary("sign(a)", None, "same"),
+    "floor": Unary("floor(a)", None, "same"),
+    "round": Unary("round(a)", None, "same"),
+}
+
+BINARY = {
+    "add": Binary("a + b", "1", "1"),
+    "subtract": Binary("a - b", "1", "-1"),
+    "multiply": Binary("a * b", "b", "a"),
+    "divide": Binary("a / b", "1.0 / b", "-y / b", "float"),
+    # pow's b-derivative is y*log(a) where a > 0 and 0 elsewhere; the inner where keeps
+    # log away from non-positive a so that higher derivatives stay finite.
+    "pow": Binary("a ** b", "b * a ** (b - 1)", "where(a > 0, y * log(where(a > 0, a, 1.0)), 0.0)"),
+    # Ties send the whole gradient to the first argument, as TensorFlow does.
+    "maximum": Binary("where(a >= b, a, b)", "where(a >= b, 1.0, 0.0)", "where(a >= b, 0.0, 1.0)"),
+    "minimum": Binary("where(a <= b, a, b)", "where(a <= b, 1.0, 0.0)", "where(a <= b, 0.0, 1.0)"),
+    "floor_divide": Binary("a // b", None, None),
+    "mod": Binary("a % b", "1", "-floor(a / b)"),
+    "equal": Binary("a == b", None, None, "bool"),
+    "not_equal": Binary("a != b", None, None, "bool"),
+    "greater": Binary("a > b", None, None, "bool"),
+    "greater_equal": Binary("a >= b", None, None, "bool"),
+    "less": Binary("a < b", None, None, "bool"),
+    "less_equal": Binary("a <= b", None, None, "bool"),
+}
