@@ -231,7 +231,7 @@ def backprop(records, targets, seeds, sources, release):
         for x in op.inputs:
             if x._id in reach:
                 relevant.append(op)
-                reach.update(y._id for y in op.outputs)
+                reach.update([y._id for y in op.outputs if y.dtype.kind in "fc"])
                 break
     if release:
         records.clear()
@@ -249,41 +249,51 @@ def backprop(records, targets, seeds, sources, release):
                                  f"target of shape {target.shape}")
         _accumulate(grads, target._id, seed)
 
+    rules = registry.rules
     for k in range(len(relevant) - 1, -1, -1):
         op = relevant[k]
         if release:
             relevant[k] = None
         outputs = op.outputs
-        out_grads = [grads.get(y._id) for y in outputs]
-        if all(g is None for g in out_grads):
-            continue
-        for y in outputs:
-            if y._id not in source_ids:
-                grads.pop(y._id, None)
-        rule = registry.gradient_rule(op.type)
-        if rule is None:  # registered as not differentiable
-            continue
-        if len(outputs) > 1:
+        if len(outputs) == 1:
+            key = outputs[0]._id
+            g = grads.get(key) if key in source_ids else grads.pop(key, None)
+            if g is None:
+                continue
+            out_grads = (g,)
+        else:
+            out_grads = [grads.get(y._id) if y._id in source_ids else grads.pop(y._id, None)
+                         for y in outputs]
+            if all(g is None for g in out_grads):
+                continue
             out_grads = [ops.zeros(y.shape, y.dtype) if g is None else g
                          for g, y in zip(out_grads, outputs)]
+        rule = rules.get(op.type)
+        if rule is None:
+            registry.gradient_rule(op.type)  # raises the LookupError
+        if rule is registry.NOT_DIFFERENTIABLE:
+            continue
         inputs = op.inputs
-        op.needs_gradient = tuple(x._id in reach and dtype_is_differentiable(x.dtype)
-                                  for x in inputs)
+        needs = op.needs_gradient = tuple([x._id in reach for x in inputs])
         in_grads = rule(op, *out_grads)
-        if not isinstance(in_grads, (tuple, list)):
-            in_grads = (in_grads,)
+        if type(in_grads) is not tuple:
+            in_grads = tuple(in_grads) if isinstance(in_grads, list) else (in_grads,)
         if len(in_grads) != len(inputs):
             raise ValueError(f"the gradient of {op.type} returned {len(in_grads)} values for "
                              f"{len(inputs)} inputs")
-        for x, g, needed in zip(inputs, in_grads, op.needs_gradient):
+        for x, g, needed in zip(inputs, in_grads, needs):
             if g is None or not needed:
                 continue
-            g = as_tensor(g)
-            if g.shape != x.shape:
-                g = ops.sum_to_shape(g, x.shape, op.type)
-            if g.dtype != x.dtype:
+            if type(g) is not Tensor:
+                g = as_tensor(g)
+            shape = x.shape
+            if g._value.shape != shape:
+                g = ops.sum_to_shape(g, shape, op.type)
+            if g._value.dtype != x.dtype:
                 g = ops.cast(g, x.dtype)
-            _accumulate(grads, x._id, g)
+            key = x._id
+            previous = grads.get(key)
+            grads[key] = g if previous is None else ops.add(previous, g)
     return grads
 
 

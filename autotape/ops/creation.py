@@ -9,6 +9,8 @@ from ..tensor import Tensor, as_tensor, to_array
 
 
 def _shape(shape):
+    if type(shape) is tuple and all(type(n) is int for n in shape):
+        return shape
     if isinstance(shape, Tensor):
         shape = shape._value
     return tuple(int(n) for n in np.atleast_1d(np.asarray(shape, dtype=np.int64)))

@@ -15,7 +15,7 @@ from ..kernels import formulas
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import registry
-from .core import composite_gradient, run
+from .core import composite_gradient
 from .operands import binary_operands
 
 PARALLEL_MIN_SIZE = 16384  # below this, a serial loop beats starting threads
@@ -25,15 +25,25 @@ def _camel(name):
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-@functools.cache
-def _kernel_module(kind, name):
-    from ..kernels import elementwise  # imports Numba: only once a kernel is needed
+class _Kernels:
+    """The generated kernels of one primitive, loaded on first use; calling it with a
+    kernel name and an element count gives the serial or the parallel variant."""
 
-    return getattr(elementwise, kind)(name)
+    def __init__(self, kind, name):
+        self._kind, self._name, self._module, self._chosen = kind, name, None, {}
 
+    def __call__(self, kernel_name, size):
+        key = (kernel_name, size >= PARALLEL_MIN_SIZE)
+        kernel = self._chosen.get(key)
+        if kernel is None:
+            if self._module is None:
+                from ..kernels import elementwise  # imports Numba: only once a kernel runs
 
-def _flat(array):
-    return array.reshape(-1)
+                self._module = getattr(elementwise, self._kind)(self._name)
+            parallel = key[1] and hasattr(self._module, kernel_name + "_par")
+            kernel = getattr(self._module, kernel_name + ("_par" if parallel else ""))
+            self._chosen[key] = kernel
+        return kernel
 
 
 # --- formulas evaluated on Tensors ----------------------------------------------------
@@ -67,19 +77,17 @@ def _saves(saved_names):
 def _make_unary(name, spec):
     op_type = _camel(name)
     to_float = spec.result == "float"
+    kernels = _Kernels("unary", name)
 
-    def forward(a):
-        kernels = _kernel_module("unary", name)
+    def operation(x, name=None):
+        if type(x) is not Tensor:
+            x = as_tensor(x)
+        a = x._value
         if to_float and a.dtype.kind != "f":
             a = a.astype(np.float64)
         out = np.empty(a.shape, a.dtype)
-        kernel = kernels.fwd_par if a.size >= PARALLEL_MIN_SIZE else kernels.fwd
-        kernel(_flat(a), _flat(out))
-        return out
-
-    def operation(x, name=None):
-        x = as_tensor(x)
-        out = Tensor(forward(x._value))
+        kernels("fwd", a.size)(a.reshape(-1), out.reshape(-1))
+        out = Tensor(out)
         if state.tapes:
             record_operation(op_type, (x,), (out,), None, saves)
         return out
@@ -94,28 +102,30 @@ def _make_unary(name, spec):
         saves = "none"
         registry.register(op_type, lambda op, g: g if spec.derivative == "1" else -g)
     else:
-        saved = [n for n in ("a", "y") if _uses(spec.derivative, n)]
+        saved = tuple(n for n in ("a", "y") if _uses(spec.derivative, n))
         saves = _saves(saved)
-        backward = _make_unary_backward(name, spec, saved)
-
-        def rule(op, g):
-            values = {"a": op.inputs[0], "y": op.outputs[0]}
-            return backward(*[values[n] for n in saved], g)
-
-        registry.register(op_type, rule)
+        backward = _make_unary_backward(name, spec, saved, kernels)
+        if saved == ("a",):
+            registry.register(op_type, lambda op, g: backward(op.inputs[0], g))
+        elif saved == ("y",):
+            registry.register(op_type, lambda op, g: backward(op.outputs[0], g))
+        else:
+            registry.register(op_type,
+                              lambda op, g: backward(op.inputs[0], op.outputs[0], g))
     return operation
 
 
-def _make_unary_backward(name, spec, saved):
-    """The fused primitive g * derivative(saved values)."""
+def _make_unary_backward(name, spec, saved, kernels):
+    """The fused primitive g * derivative(saved values), e.g. "SinGrad"."""
     op_type = _camel(name) + "Grad"
 
-    def forward(*arrays):
-        kernels = _kernel_module("unary", name)
-        g = arrays[-1]
+    def backward(*tensors):
+        g = tensors[-1]._value
         out = np.empty(g.shape, g.dtype)
-        kernel = kernels.bwd_par if g.size >= PARALLEL_MIN_SIZE else kernels.bwd
-        kernel(*[_flat(np.asarray(v, g.dtype)) for v in arrays], _flat(out))
+        kernels("bwd", g.size)(*[t._value.reshape(-1) for t in tensors], out.reshape(-1))
+        out = Tensor(out)
+        if state.tapes:
+            record_operation(op_type, tensors, (out,), None, "inputs")
         return out
 
     def definition(*tensors):
@@ -123,7 +133,7 @@ def _make_unary_backward(name, spec, saved):
         return g * _evaluate(spec.derivative, dict(zip(saved, values)))
 
     registry.register(op_type, composite_gradient(definition))
-    return lambda *tensors: run(op_type, forward, tensors)
+    return backward
 
 
 # --- binary -----------------------------------------------------------------------------
@@ -175,109 +185,133 @@ def plan_or_raise(op_name, shape_a, shape_b):
 
 def _make_binary(name, spec):
     op_type = _camel(name)
-    result = spec.result
-
-    def forward(a, b):
-        kernels = _kernel_module("binary", name)
-        out_shape, layout, nd = plan_or_raise(name, a.shape, b.shape)
-        out = np.empty(out_shape, np.bool_ if result == "bool" else a.dtype)
-        if layout == "nd":
-            sa, sb, shape = nd
-            kernels.fwd_nd(_flat(a), sa, _flat(b), sb, shape, _flat(out))
-        else:
-            parallel = "_par" if out.size >= PARALLEL_MIN_SIZE else ""
-            getattr(kernels, f"fwd_{layout}{parallel}")(_flat(a), _flat(b), _flat(out))
-        return out
+    to_float = spec.result == "float"
+    out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
+    kernels = _Kernels("binary", name)
 
     def operation(x, y, name=None):
-        x, y = binary_operands(x, y, result == "float")
-        out = Tensor(forward(x._value, y._value))
+        x, y = binary_operands(x, y, to_float)
+        a, b = x._value, y._value
+        if a.shape == b.shape:
+            out = np.empty(a.shape, out_dtype or a.dtype)
+            kernels("fwd_vv", out.size)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        else:
+            out_shape, layout, nd = plan_or_raise(op_name, a.shape, b.shape)
+            out = np.empty(out_shape, out_dtype or a.dtype)
+            if layout == "nd":
+                sa, sb, shape = nd
+                kernels("fwd_nd", 0)(a.reshape(-1), sa, b.reshape(-1), sb, shape,
+                                     out.reshape(-1))
+            else:
+                kernels(_FORWARD[layout], out.size)(a.reshape(-1), b.reshape(-1),
+                                                    out.reshape(-1))
+        out = Tensor(out)
         if state.tapes:
             record_operation(op_type, (x, y), (out,), None, saves)
         return out
 
+    op_name = name
     operation.__name__ = operation.__qualname__ = name
     operation.__doc__ = f"Elementwise {name}: {spec.value}, broadcasting like NumPy."
 
-    derivatives = {"a": spec.derivative_a, "b": spec.derivative_b}
     if spec.derivative_a is None and spec.derivative_b is None:
         registry.no_gradient(op_type)
         saves = "none"
         return operation
-    formula_names = [n for n in "ab" if derivatives[n] not in ("1", "-1")]
-    saved_all = [n for n in ("a", "b", "y")
-                 if any(_uses(derivatives[k], n) for k in formula_names)]
-    saves = _saves(saved_all)
-    backward = _make_binary_backward(name, spec, formula_names)
+    derivative = {"a": spec.derivative_a, "b": spec.derivative_b}
+    # +1 / -1: the gradient is g or -g with no kernel; None: a formula kernel computes it.
+    sign = {n: {"1": 1, "-1": -1}.get(derivative[n]) for n in "ab"}
+    formula_names = "".join(n for n in "ab" if sign[n] is None)
+    saves = _saves({v for n in formula_names for v in ("a", "b", "y")
+                    if _uses(derivative[n], v)})
+    backward = _make_binary_backward(name, spec, kernels)
 
     def rule(op, g):
         x, y = op.inputs
-        grads = {}
-        for n, needed in zip("ab", op.needs_gradient):
-            if needed and derivatives[n] in ("1", "-1"):
-                grads[n] = g if derivatives[n] == "1" else -g
-        needs = "".join(n for n, needed in zip("ab", op.needs_gradient)
-                        if needed and n in formula_names)
-        if needs:
-            results = backward(needs, x, y, op.outputs[0], g)
-            grads.update(zip(needs, results if isinstance(results, tuple) else (results,)))
-        return grads.get("a"), grads.get("b")
+        need_a, need_b = op.needs_gradient
+        ga = gb = None
+        if need_a and sign["a"] is not None:
+            ga = g if sign["a"] == 1 else -g
+        if need_b and sign["b"] is not None:
+            gb = g if sign["b"] == 1 else -g
+        needs = ("a" if need_a and "a" in formula_names else "") + (
+            "b" if need_b and "b" in formula_names else "")
+        if needs == "ab":
+            ga, gb = backward(needs, x, y, op.outputs[0], g)
+        elif needs == "a":
+            ga = backward(needs, x, y, op.outputs[0], g)
+        elif needs == "b":
+            gb = backward(needs, x, y, op.outputs[0], g)
+        return ga, gb
 
     registry.register(op_type, rule)
     return operation
 
 
-def _make_binary_backward(name, spec, formula_names):
+_FORWARD = {"vv": "fwd_vv", "sv": "fwd_sv", "vs": "fwd_vs"}
+
+
+def _make_binary_backward(name, spec, kernels):
     """The fused primitive computing g * d(value)/da and/or g * d(value)/db, summed back to
     the operands' shapes; its type is e.g. "MultiplyGrad"."""
     op_type = _camel(name) + "Grad"
+    from ..kernels.elementwise import binary_saved
 
-    def saved_names(needs):
-        from ..kernels.elementwise import binary_saved
+    saved = {needs: binary_saved(spec, needs) for needs in ("a", "b", "ab")}
+    positions = {needs: tuple("aby".index(n) for n in names) for needs, names in saved.items()}
 
-        return binary_saved(spec, needs)
-
-    def forward(*arrays, needs, shape_a, shape_b):
-        kernels = _kernel_module("binary", name)
-        saved = dict(zip(saved_names(needs), arrays[:-1]))
-        g = arrays[-1]
-        out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
-        flat_saved = [_flat(np.asarray(v, g.dtype)) for v in saved.values()]
+    def forward(values, g, needs, shape_a, shape_b):
+        """values: the saved ndarrays (in kernel order); g: the output gradient."""
         shapes = {"a": shape_a, "b": shape_b}
+        flat = [v.reshape(-1) for v in values]
+        if shape_a == shape_b:
+            out_shape, layout, nd = shape_a, "vv", None
+        else:
+            out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
         if layout != "nd" and all(layout["ab".index(n)] == "v" for n in needs):
             outs = [np.empty(shapes[n], g.dtype) for n in needs]
-            parallel = "_par" if g.size >= PARALLEL_MIN_SIZE else ""
-            kernel = getattr(kernels, f"bwd_{needs}_{layout}{parallel}")
-            kernel(*flat_saved, _flat(g), *map(_flat, outs))
+            kernels(f"bwd_{needs}_{layout}", g.size)(*flat, g.reshape(-1),
+                                                      *[o.reshape(-1) for o in outs])
+            return outs
+        if nd is None:  # a single-element operand's gradient: a sum over the output
+            nd = _scalar_nd(shape_a, shape_b, out_shape)
+        sa, sb, shape = nd
+        outs = [np.zeros(shapes[n], g.dtype) for n in needs]
+        operands = [v for n, v in zip(saved[needs], flat) if n != "y"]
+        output = [v for n, v in zip(saved[needs], flat) if n == "y"]
+        kernels(f"bwd_{needs}_nd", 0)(*operands, sa, sb, shape, *output, g.reshape(-1),
+                                      *[o.reshape(-1) for o in outs])
+        return outs
+
+    flat_kernel = {needs: f"bwd_{needs}_vv" for needs in ("a", "b", "ab")}
+
+    def backward(needs, x, y, out, g):
+        trio = (x, y, out)
+        inputs = tuple([trio[i] for i in positions[needs]]) + (g,)
+        shape_a, shape_b, gv = x.shape, y.shape, g._value
+        if shape_a == shape_b:  # the common case, without the broadcasting machinery
+            outs = [np.empty(shape_a, gv.dtype) for _ in needs]
+            kernels(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
+                                                 *[o.reshape(-1) for o in outs])
         else:
-            if nd is None:  # a single-element operand's gradient: a sum over the output
-                nd = _scalar_nd(shape_a, shape_b, out_shape)
-            sa, sb, shape = nd
-            outs = [np.zeros(shapes[n], g.dtype) for n in needs]
-            values = [v for n, v in zip(saved, flat_saved) if n != "y"]
-            y = [v for n, v in zip(saved, flat_saved) if n == "y"]
-            getattr(kernels, f"bwd_{needs}_nd")(*values, sa, sb, shape, *y, _flat(g),
-                                                *map(_flat, outs))
-        return tuple(outs) if len(outs) > 1 else outs[0]
+            outs = forward([t._value for t in inputs[:-1]], gv, needs, shape_a, shape_b)
+        outs = tuple([Tensor(o) for o in outs])
+        if state.tapes:
+            record_operation(op_type, inputs, outs,
+                             {"needs": needs, "shape_a": x.shape, "shape_b": y.shape}, "inputs")
+        return outs if len(outs) > 1 else outs[0]
 
     def definition(*tensors, needs, shape_a, shape_b):
         from .shape import sum_to_shape
 
         *values, g = tensors
-        env = dict(zip(saved_names(needs), values))
+        env = dict(zip(saved[needs], values))
         shapes = {"a": shape_a, "b": shape_b}
         grads = tuple(sum_to_shape(g * _evaluate(getattr(spec, "derivative_" + n), env),
                                    shapes[n], op_type) for n in needs)
         return grads if len(grads) > 1 else grads[0]
 
     registry.register(op_type, composite_gradient(definition))
-
-    def backward(needs, x, y, out, g):
-        values = {"a": x, "b": y, "y": out}
-        inputs = [values[n] for n in saved_names(needs)] + [g]
-        return run(op_type, forward, inputs,
-                   {"needs": needs, "shape_a": x.shape, "shape_b": y.shape})
-
     return backward
 
 

@@ -2,23 +2,23 @@
 
 import threading
 
-_NOT_DIFFERENTIABLE = object()
-_rules = {}
+NOT_DIFFERENTIABLE = object()
+rules = {}  # op type -> rule or NOT_DIFFERENTIABLE
 _lock = threading.Lock()
 
 
 def register(op_type, rule):
     """``rule(op, *output_grads)`` returns one gradient (or None) per input of the op."""
     with _lock:
-        _rules[op_type] = rule
+        rules[op_type] = rule
 
 
 def gradient_rule(op_type):
     """The rule for ``op_type``; None if it is not differentiable; LookupError if unknown."""
-    rule = _rules.get(op_type)
+    rule = rules.get(op_type)
     if rule is None:
         raise LookupError(f"gradient registry has no entry for: {op_type}")
-    return None if rule is _NOT_DIFFERENTIABLE else rule
+    return None if rule is NOT_DIFFERENTIABLE else rule
 
 
 class RegisterGradient:
@@ -36,4 +36,4 @@ class RegisterGradient:
 
 def no_gradient(op_type):
     """Register ``op_type`` as not differentiable: its inputs get None, not an error."""
-    register(op_type, _NOT_DIFFERENTIABLE)
+    register(op_type, NOT_DIFFERENTIABLE)
