@@ -49,3 +49,84 @@ def gradients_function(f, params=None):
         return value_and_gradients(*args)[1]
 
     return gradients
+
+
+def _watched_arguments(args, argnums, transform):
+    """The arguments with those at ``argnums`` as float Tensors (to be watched)."""
+    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    converted = list(args)
+    for i in numbers:
+        if not -len(args) <= i < len(args):
+            raise ValueError(f"{transform}: argnums {argnums} out of range for "
+                             f"{len(args)} arguments")
+        differentiable, x = _differentiable_argument(args[i])
+        if not differentiable:
+            raise TypeError(f"{transform}: argument {i} must be a float (number, array or "
+                            f"Tensor) to be differentiated, got {type(args[i]).__name__}"
+                            + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else ""))
+        converted[i] = x
+    return converted, numbers
+
+
+def value_and_grad(f, argnums=0):
+    """As JAX: ``(f(*args), gradient)``; ``argnums`` an int gives one gradient, a tuple a
+    tuple. ``f`` must return a scalar."""
+
+    @functools.wraps(f)
+    def value_and_gradient(*args):
+        converted, numbers = _watched_arguments(args, argnums, "grad")
+        with GradientTape() as tape:
+            for i in numbers:
+                tape.watch(converted[i])
+            value = f(*converted)
+        if not isinstance(value, Tensor):
+            value = as_tensor(value)
+        if value.size != 1:
+            raise TypeError(f"grad: the function must return a scalar, got shape {value.shape}"
+                            " (use jacobian for non-scalar outputs)")
+        grads = tape.gradient(value, [converted[i] for i in numbers],
+                              unconnected_gradients="zero")
+        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+
+    return value_and_gradient
+
+
+def grad(f, argnums=0):
+    """As JAX: the gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``."""
+    value_and_gradient = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def gradient(*args):
+        return value_and_gradient(*args)[1]
+
+    return gradient
+
+
+def jacobian(f, argnums=0):
+    """d f(*args)[i...] / d args[argnums][j...], of shape output.shape + argument.shape (a
+    tuple over outputs and/or argnums where those are tuples)."""
+
+    @functools.wraps(f)
+    def jacobian_of(*args):
+        converted, numbers = _watched_arguments(args, argnums, "jacobian")
+        with GradientTape(persistent=True) as tape:
+            for i in numbers:
+                tape.watch(converted[i])
+            value = f(*converted)
+        sources = [converted[i] for i in numbers]
+
+        def of_output(y):
+            y = y if isinstance(y, Tensor) else as_tensor(y)
+            result = tape.jacobian(y, sources, unconnected_gradients="zero")
+            return result[0] if isinstance(argnums, int) else tuple(result)
+
+        if isinstance(value, (tuple, list)):
+            return type(value)(of_output(y) for y in value)
+        return of_output(value)
+
+    return jacobian_of
+
+
+def hessian(f, argnums=0):
+    """The Jacobian of the gradient: shape argument.shape + argument.shape."""
+    return jacobian(grad(f, argnums), argnums)

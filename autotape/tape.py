@@ -110,6 +110,10 @@ class GradientTape:
             self._records = []  # the reverse pass owns the records and frees them as it goes
         return records
 
+    def _tracked_only(self, sources):
+        """Sources this tape watched or recorded: gradients flow only to those."""
+        return [s for s in sources if s._id in self._tracked]
+
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of targets)/d(source) for each source, in the structure of ``sources``."""
@@ -126,12 +130,16 @@ class GradientTape:
             if len(seeds) != len(targets):
                 raise ValueError(f"gradient: {len(seeds)} output_gradients for "
                                  f"{len(targets)} targets")
+        for t in targets:  # a trainable Variable as the target counts as read by the tape
+            if isinstance(t, Variable) and t.trainable and self._watch_accessed_variables:
+                self._watch_one(t)
         records = self._begin_reverse_pass("gradient")
         for t in targets:
             _warn_if_integer(t.dtype, "target")
         for s in source_tensors:
             _warn_if_integer(s.dtype, "source")
-        grads = backprop(records, targets, seeds, source_tensors, release=not self._persistent)
+        grads = backprop(records, targets, seeds, self._tracked_only(source_tensors),
+                         release=not self._persistent)
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in source_tensors]
         return nest.pack_like(sources, results)
 
@@ -147,8 +155,8 @@ class GradientTape:
         for k in range(target.size):
             seed = np.zeros(target.size, target.dtype)
             seed[k] = 1
-            grads = backprop(records, [target], [seed.reshape(target.shape)], source_tensors,
-                             release=False)
+            grads = backprop(records, [target], [seed.reshape(target.shape)],
+                             self._tracked_only(source_tensors), release=False)
             rows.append([grads.get(s._id) for s in source_tensors])
         results = []
         for j, s in enumerate(source_tensors):
@@ -180,8 +188,8 @@ class GradientTape:
         for k in range(per_example):
             seed = np.zeros((batch, per_example), target.dtype)
             seed[:, k] = 1
-            grads = backprop(records, [target], [seed.reshape(target.shape)], [source],
-                             release=False)
+            grads = backprop(records, [target], [seed.reshape(target.shape)],
+                             self._tracked_only([source]), release=False)
             columns.append(grads.get(source._id))
         if all(g is None for g in columns):
             if unconnected_gradients is UnconnectedGradients.NONE:

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from . import dtypes, recording
+from . import dtypes, naming, recording
 
 _next_id = itertools.count().__next__  # atomic under the GIL: ids are unique across threads
 _ops = None  # autotape.ops, bound when it is imported (operators dispatch to it)
@@ -66,6 +66,9 @@ class Tensor:
         return self._value.reshape(())[()]
 
     def __bool__(self):
+        if self._value.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is "
+                             "ambiguous; use reduce_any/reduce_all or compare elements")
         return bool(self._one_element("bool"))
 
     def __float__(self):
@@ -132,7 +135,7 @@ class Variable(Tensor):
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
         super().__init__(to_array(initial_value, dtypes.as_dtype(dtype)))
         self.trainable = bool(trainable)
-        self.name = "Variable" if name is None else str(name)
+        self.name = naming.qualify("Variable" if name is None else str(name))
 
     def _read(self):
         """A Tensor holding the current value with this Variable's identity."""
