@@ -110,10 +110,6 @@ class GradientTape:
             self._records = []  # the reverse pass owns the records and frees them as it goes
         return records
 
-    def _tracked_only(self, sources):
-        """Sources this tape watched or recorded: gradients flow only to those."""
-        return [s for s in sources if s._id in self._tracked]
-
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of targets)/d(source) for each source, in the structure of ``sources``."""
@@ -138,7 +134,7 @@ class GradientTape:
             _warn_if_integer(t.dtype, "target")
         for s in source_tensors:
             _warn_if_integer(s.dtype, "source")
-        grads = backprop(records, targets, seeds, self._tracked_only(source_tensors),
+        grads = backprop(records, targets, seeds, source_tensors,
                          release=not self._persistent)
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in source_tensors]
         return nest.pack_like(sources, results)
@@ -156,7 +152,7 @@ class GradientTape:
             seed = np.zeros(target.size, target.dtype)
             seed[k] = 1
             grads = backprop(records, [target], [seed.reshape(target.shape)],
-                             self._tracked_only(source_tensors), release=False)
+                             source_tensors, release=False)
             rows.append([grads.get(s._id) for s in source_tensors])
         results = []
         for j, s in enumerate(source_tensors):
@@ -189,7 +185,7 @@ class GradientTape:
             seed = np.zeros((batch, per_example), target.dtype)
             seed[:, k] = 1
             grads = backprop(records, [target], [seed.reshape(target.shape)],
-                             self._tracked_only([source]), release=False)
+                             [source], release=False)
             columns.append(grads.get(source._id))
         if all(g is None for g in columns):
             if unconnected_gradients is UnconnectedGradients.NONE:
