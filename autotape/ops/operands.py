@@ -23,6 +23,11 @@ def binary_operands(x, y, to_float=False):
     if tx and ty and x._value.dtype == y._value.dtype and (
             not to_float or x._value.dtype.kind == "f"):
         return x, y
+    # A float tensor with a Python int or float (``x * 1.01``): the tensor's dtype wins.
+    if tx and type(y) in (float, int) and x._value.dtype.kind == "f":
+        return x, Tensor(np.array(y, x._value.dtype))
+    if ty and type(x) in (float, int) and y._value.dtype.kind == "f":
+        return Tensor(np.array(x, y._value.dtype)), y
     x = x if isinstance(x, Tensor) or dtypes.is_python_number(x) else as_tensor(x)
     y = y if isinstance(y, Tensor) or dtypes.is_python_number(y) else as_tensor(y)
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
