@@ -1,7 +1,5 @@
 """matmul (NumPy's semantics: 1-d promotion, broadcast batches) and norm."""
 
-import functools
-
 import numpy as np
 
 from ..tensor import as_tensor
@@ -9,13 +7,6 @@ from . import registry
 from .core import run
 from .operands import binary_operands
 from .shape import reshape, transpose
-
-
-@functools.cache
-def _kernels():
-    from ..kernels import linalg
-
-    return linalg
 
 
 def _swap_last(t):
@@ -43,29 +34,18 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
         raise ValueError(f"matmul: inner dimensions differ: {given[0]} @ {given[1]} "
                          f"({x.shape[-1]} != {y.shape[-2]})")
     try:
-        batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+        np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dimensions do not broadcast: {x.shape} @ "
                          f"{y.shape}") from None
-    out = run("MatMul", _matmul_forward, (x, y), {"batch": batch}, "inputs")
+    # NumPy's matmul is BLAS. Numba reaches BLAS only through SciPy, which autotape does not
+    # depend on, so the product runs in NumPy rather than in a kernel.
+    out = run("MatMul", np.matmul, (x, y), None, "inputs")
     if vector_a or vector_b:
         shape = out.shape[:-2] + (() if vector_a else out.shape[-2:-1]) + (
             () if vector_b else out.shape[-1:])
         out = reshape(out, shape)
     return out
-
-
-def _matmul_forward(a, b, batch):
-    n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
-    count = int(np.prod(batch, dtype=np.int64))
-    a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (n, k))).reshape(count, n, k)
-    b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, m))).reshape(count, k, m)
-    out = np.zeros((count, n, m), a.dtype)
-    if a.dtype.kind == "f" and count and n and m and k:
-        _kernels().matmul_float(a3, b3, out)
-    elif count and n and m:
-        _kernels().matmul_generic(a3, b3, out)
-    return out.reshape(batch + (n, m))
 
 
 @registry.RegisterGradient("MatMul")
