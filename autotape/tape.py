@@ -238,7 +238,7 @@ def backprop(records, targets, seeds, sources, release):
                 reach.update([y._id for y in op.outputs if y.dtype.kind in "fc"])
                 break
     if release:
-        records.clear()
+        records.clear()  # ``relevant`` now holds the only references
 
     grads = {}
     for target, seed in zip(targets, seeds):
@@ -253,20 +253,19 @@ def backprop(records, targets, seeds, sources, release):
                                  f"target of shape {target.shape}")
         _accumulate(grads, target._id, seed)
 
-    rules = registry.rules
-    for k in range(len(relevant) - 1, -1, -1):
-        op = relevant[k]
-        if release:
-            relevant[k] = None
+    rules, not_differentiable = registry.rules, registry.NOT_DIFFERENTIABLE
+    get, pop = grads.get, grads.pop
+    while relevant:
+        op = relevant.pop()  # the last use of a record: popping frees it
         outputs = op.outputs
         if len(outputs) == 1:
             key = outputs[0]._id
-            g = grads.get(key) if key in source_ids else grads.pop(key, None)
+            g = get(key) if key in source_ids else pop(key, None)
             if g is None:
                 continue
             out_grads = (g,)
         else:
-            out_grads = [grads.get(y._id) if y._id in source_ids else grads.pop(y._id, None)
+            out_grads = [get(y._id) if y._id in source_ids else pop(y._id, None)
                          for y in outputs]
             if all(g is None for g in out_grads):
                 continue
@@ -275,10 +274,11 @@ def backprop(records, targets, seeds, sources, release):
         rule = rules.get(op.type)
         if rule is None:
             registry.gradient_rule(op.type)  # raises the LookupError
-        if rule is registry.NOT_DIFFERENTIABLE:
+        if rule is not_differentiable:
             continue
         inputs = op.inputs
-        needs = op.needs_gradient = tuple([x._id in reach for x in inputs])
+        needs = op.needs_gradient = ((inputs[0]._id in reach,) if len(inputs) == 1
+                                     else tuple([x._id in reach for x in inputs]))
         in_grads = rule(op, *out_grads)
         if type(in_grads) is not tuple:
             in_grads = tuple(in_grads) if isinstance(in_grads, list) else (in_grads,)
@@ -290,15 +290,20 @@ def backprop(records, targets, seeds, sources, release):
                 continue
             if type(g) is not Tensor:
                 g = as_tensor(g)
-            shape = x.shape
-            if g._value.shape != shape:
-                g = ops.sum_to_shape(g, shape, op.type)
-            if g._value.dtype != x.dtype:
-                g = ops.cast(g, x.dtype)
+            value = g._value
+            if value.shape != x.shape or value.dtype != x.dtype:
+                g = _conform(g, x, op.type)
             key = x._id
-            previous = grads.get(key)
+            previous = get(key)
             grads[key] = g if previous is None else ops.add(previous, g)
     return grads
+
+
+def _conform(g, x, op_type):
+    """A gradient brought to its input's shape (unbroadcasting) and dtype."""
+    if g.shape != x.shape:
+        g = ops.sum_to_shape(g, x.shape, op_type)
+    return g if g.dtype == x.dtype else ops.cast(g, x.dtype)
 
 
 def _accumulate(grads, key, g):

@@ -26,13 +26,13 @@ def _camel(name):
 
 
 class _Kernels:
-    """The generated kernels of one primitive, loaded on first use; calling it with a
-    kernel name and an element count gives the serial or the parallel variant."""
+    """The generated kernels of one primitive, loaded on first use. ``pick(name, size)``
+    gives the serial kernel, or the parallel one for ``size`` elements and more."""
 
     def __init__(self, kind, name):
         self._kind, self._name, self._module, self._chosen = kind, name, None, {}
 
-    def __call__(self, kernel_name, size):
+    def pick(self, kernel_name, size):
         key = (kernel_name, size >= PARALLEL_MIN_SIZE)
         kernel = self._chosen.get(key)
         if kernel is None:
@@ -40,10 +40,21 @@ class _Kernels:
                 from ..kernels import elementwise  # imports Numba: only once a kernel runs
 
                 self._module = getattr(elementwise, self._kind)(self._name)
-            parallel = key[1] and hasattr(self._module, kernel_name + "_par")
+            parallel = (key[1] and hasattr(self._module, kernel_name + "_par")
+                        and parallel_kernels_available())
             kernel = getattr(self._module, kernel_name + ("_par" if parallel else ""))
             self._chosen[key] = kernel
         return kernel
+
+    def pair(self, kernel_name):
+        """(serial, parallel) kernels: the hot paths choose between them by size."""
+        return self.pick(kernel_name, 0), self.pick(kernel_name, PARALLEL_MIN_SIZE)
+
+
+def parallel_kernels_available():
+    from ..kernels.parallel import thread_safe_layer
+
+    return thread_safe_layer()
 
 
 # --- formulas evaluated on Tensors ----------------------------------------------------
@@ -78,6 +89,7 @@ def _make_unary(name, spec):
     op_type = _camel(name)
     to_float = spec.result == "float"
     kernels = _Kernels("unary", name)
+    forward = []  # (serial, parallel), resolved on the first call
 
     def operation(x, name=None):
         if type(x) is not Tensor:
@@ -86,7 +98,10 @@ def _make_unary(name, spec):
         if to_float and a.dtype.kind != "f":
             a = a.astype(np.float64)
         out = np.empty(a.shape, a.dtype)
-        kernels("fwd", a.size)(a.reshape(-1), out.reshape(-1))
+        if not forward:
+            forward.extend(kernels.pair("fwd"))
+        serial, parallel = forward
+        (parallel if a.size >= PARALLEL_MIN_SIZE else serial)(a.reshape(-1), out.reshape(-1))
         out = Tensor(out)
         if state.tapes:
             record_operation(op_type, (x,), (out,), None, saves)
@@ -119,10 +134,16 @@ def _make_unary_backward(name, spec, saved, kernels):
     """The fused primitive g * derivative(saved values), e.g. "SinGrad"."""
     op_type = _camel(name) + "Grad"
 
+    kernel = []  # (serial, parallel), resolved on the first call
+
     def backward(*tensors):
         g = tensors[-1]._value
         out = np.empty(g.shape, g.dtype)
-        kernels("bwd", g.size)(*[t._value.reshape(-1) for t in tensors], out.reshape(-1))
+        if not kernel:
+            kernel.extend(kernels.pair("bwd"))
+        serial, parallel = kernel
+        (parallel if g.size >= PARALLEL_MIN_SIZE else serial)(
+            *[t._value.reshape(-1) for t in tensors], out.reshape(-1))
         out = Tensor(out)
         if state.tapes:
             record_operation(op_type, tensors, (out,), None, "inputs")
@@ -194,16 +215,16 @@ def _make_binary(name, spec):
         a, b = x._value, y._value
         if a.shape == b.shape:
             out = np.empty(a.shape, out_dtype or a.dtype)
-            kernels("fwd_vv", out.size)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+            kernels.pick("fwd_vv", out.size)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
         else:
             out_shape, layout, nd = plan_or_raise(op_name, a.shape, b.shape)
             out = np.empty(out_shape, out_dtype or a.dtype)
             if layout == "nd":
                 sa, sb, shape = nd
-                kernels("fwd_nd", 0)(a.reshape(-1), sa, b.reshape(-1), sb, shape,
+                kernels.pick("fwd_nd", 0)(a.reshape(-1), sa, b.reshape(-1), sb, shape,
                                      out.reshape(-1))
             else:
-                kernels(_FORWARD[layout], out.size)(a.reshape(-1), b.reshape(-1),
+                kernels.pick(_FORWARD[layout], out.size)(a.reshape(-1), b.reshape(-1),
                                                     out.reshape(-1))
         out = Tensor(out)
         if state.tapes:
@@ -270,7 +291,7 @@ def _make_binary_backward(name, spec, kernels):
             out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
         if layout != "nd" and all(layout["ab".index(n)] == "v" for n in needs):
             outs = [np.empty(shapes[n], g.dtype) for n in needs]
-            kernels(f"bwd_{needs}_{layout}", g.size)(*flat, g.reshape(-1),
+            kernels.pick(f"bwd_{needs}_{layout}", g.size)(*flat, g.reshape(-1),
                                                       *[o.reshape(-1) for o in outs])
             return outs
         if nd is None:  # a single-element operand's gradient: a sum over the output
@@ -279,7 +300,7 @@ def _make_binary_backward(name, spec, kernels):
         outs = [np.zeros(shapes[n], g.dtype) for n in needs]
         operands = [v for n, v in zip(saved[needs], flat) if n != "y"]
         output = [v for n, v in zip(saved[needs], flat) if n == "y"]
-        kernels(f"bwd_{needs}_nd", 0)(*operands, sa, sb, shape, *output, g.reshape(-1),
+        kernels.pick(f"bwd_{needs}_nd", 0)(*operands, sa, sb, shape, *output, g.reshape(-1),
                                       *[o.reshape(-1) for o in outs])
         return outs
 
@@ -291,7 +312,7 @@ def _make_binary_backward(name, spec, kernels):
         shape_a, shape_b, gv = x.shape, y.shape, g._value
         if shape_a == shape_b:  # the common case, without the broadcasting machinery
             outs = [np.empty(shape_a, gv.dtype) for _ in needs]
-            kernels(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
+            kernels.pick(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
                                                  *[o.reshape(-1) for o in outs])
         else:
             outs = forward([t._value for t in inputs[:-1]], gv, needs, shape_a, shape_b)
