@@ -28,7 +28,7 @@ class Released:
 class Op:
     """One recorded operation, as gradient functions see it: type, inputs, outputs, attrs."""
 
-    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient", "__weakref__")
+    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient")
 
     def __init__(self, type, inputs, outputs, attrs):
         self.type, self.inputs, self.outputs, self.attrs = type, inputs, outputs, attrs
@@ -51,12 +51,22 @@ def record_operation(type, inputs, outputs, attrs=None, saves="both"):
             continue
         if op is None:
             op = Op(type,
-                    inputs if saves in ("inputs", "both") else tuple(map(Released, inputs)),
-                    outputs if saves in ("outputs", "both") else tuple(map(Released, outputs)),
+                    inputs if saves in ("inputs", "both") else _released(inputs),
+                    outputs if saves in ("outputs", "both") else _released(outputs),
                     attrs or {})
         tape._records.append(op)
         for y in outputs:
             tracked.add(y._id)
+
+
+SMALL = 256  # elements: keeping a tensor this small alive costs less than releasing it
+
+
+def _released(tensors):
+    if len(tensors) == 1:
+        t = tensors[0]
+        return tensors if t._value.size <= SMALL else (Released(t),)
+    return tuple([t if t._value.size <= SMALL else Released(t) for t in tensors])
 
 
 def variable_accessed(variable):

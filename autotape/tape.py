@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from . import nest, ops
+from . import fused_reverse, nest, ops
 from .ops import registry
 from .recording import state
 from .tensor import Tensor, Variable, as_tensor
@@ -239,6 +239,10 @@ def backprop(records, targets, seeds, sources, release):
                 break
     if release:
         records.clear()  # ``relevant`` now holds the only references
+    if not state.tapes:  # nothing records the reverse pass: it may run compiled
+        fused = fused_reverse.run(relevant, reach, targets, seeds, sources)
+        if fused is not None:
+            return fused
 
     grads = {}
     for target, seed in zip(targets, seeds):

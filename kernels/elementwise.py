@@ -185,6 +185,60 @@ def bwd_{needs}_nd({params}):
     return "\n\n".join(parts)
 
 
+def reverse_opcodes():
+    """The differentiable elementwise primitives, in the opcode order of ``reverse``."""
+    unary = [("unary", n) for n, spec in formulas.UNARY.items() if spec.derivative]
+    binary = [("binary", n) for n, spec in formulas.BINARY.items()
+              if spec.derivative_a or spec.derivative_b]
+    return unary + binary
+
+
+def _reverse_source():
+    """One kernel running a whole reverse pass over elementwise records of one width.
+
+    P holds a row per record, last record last: (opcode, output slot, slot a, slot b,
+    need) with need bit 1 for a, bit 2 for b. V holds every tensor's value as a row (single
+    elements broadcast along it), G the gradients, zero-initialised; T marks the slots a
+    gradient reached. A single-element tensor's gradient is its row's sum, done by the caller."""
+    branches = []
+    for code, (kind, name) in enumerate(reverse_opcodes()):
+        if kind == "unary":
+            spec = formulas.UNARY[name]
+            reads = ["a = V[ka, i]"]
+            updates = [("1", "ka", spec.derivative)]
+        else:
+            spec = formulas.BINARY[name]
+            reads = ["a = V[ka, i]", "b = V[kb, i]"]
+            updates = [(bit, slot, d) for bit, slot, d in
+                       (("1", "ka", spec.derivative_a), ("2", "kb", spec.derivative_b)) if d]
+        body = [f"        {'if' if code == 0 else 'elif'} code == {code}:  # {name}",
+                "            for i in range(n):"]
+        body += [f"                {r}" for r in reads]
+        body += ["                y = V[o, i]", "                g = G[o, i]"]
+        body += [f"                if need & {bit}:\n"
+                 f"                    G[{slot}, i] += g * ({d})" for bit, slot, d in updates]
+        branches.append("\n".join(body))
+    return PRELUDE + f'''
+
+{JIT}
+def reverse(P, V, G, T):
+    n = V.shape[1]
+    for r in range(P.shape[0] - 1, -1, -1):
+        code = P[r, 0]
+        o = P[r, 1]
+        if not T[o]:
+            continue
+        ka = P[r, 2]
+        kb = P[r, 3]
+        need = P[r, 4]
+{chr(10).join(branches)}
+        if need & 1:
+            T[ka] = True
+        if need & 2:
+            T[kb] = True
+'''
+
+
 def _source_hash():
     import numba
 
@@ -246,6 +300,11 @@ def unary(name):
     """The kernels of unary primitive ``name``: fwd(A, OUT0), bwd(saved..., G, OUT0), *_par."""
     spec = formulas.UNARY[name]
     return _load("unary", name, lambda: _unary_source(spec))
+
+
+def reverse_interpreter():
+    """The module holding ``reverse`` (see _reverse_source)."""
+    return _load("reverse", "interpreter", _reverse_source)
 
 
 def binary(name):
