@@ -101,7 +101,10 @@ class Tensor:
     def __rfloordiv__(self, other): return _ops.floor_divide(other, self)
     def __mod__(self, other): return _ops.mod(self, other)
     def __rmod__(self, other): return _ops.mod(other, self)
-    def __pow__(self, other): return _ops.pow(self, other)
+    def __pow__(self, other):
+        if type(other) is int and other == 2:  # x**2 is common; a product beats pow()
+            return _ops.square(self)
+        return _ops.pow(self, other)
     def __rpow__(self, other): return _ops.pow(other, self)
     def __matmul__(self, other): return _ops.matmul(self, other)
     def __rmatmul__(self, other): return _ops.matmul(other, self)
@@ -194,9 +197,10 @@ def to_array(value, dtype=None):
     except (TypeError, ValueError) as e:
         raise TypeError(f"cannot convert {type(value).__name__} to a tensor"
                         + (f" of dtype {dtype}" if dtype is not None else "") + f": {e}") from None
-    if array.dtype.kind not in "biufc":
-        raise TypeError(f"cannot convert {type(value).__name__} to a numeric tensor "
-                        f"(got NumPy dtype {array.dtype})")
+    if array.dtype.kind not in "biuf" or array.dtype == np.float16:
+        raise TypeError(f"cannot convert {type(value).__name__} to a tensor of NumPy dtype "
+                        f"{array.dtype}: autotape supports bool, integer, float32 and float64 "
+                        "tensors")
     return array
 
 

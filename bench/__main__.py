@@ -1,5 +1,5 @@
 """Command line: ``python -m bench [--workload NAME] [--variant NAME] [--quick] [--budget S]
-[--json PATH] [--plot PATH] [--startup]``. See the docstring of ``bench`` for details."""
+[--in-process] [--json PATH] [--plot PATH] [--startup]``. See the docstring of ``bench``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bench.libraries import LIBRARIES
 from bench.plot import write_plot
 from bench.registry import WORKLOADS
 from bench.report import format_report
+from bench.runner import use_steady_malloc
 from bench.startup import format_startup, run_startup_check
 import bench.workloads  # noqa: F401  (registers the workloads)
 
@@ -30,8 +31,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         prog="python -m bench",
         description="Time value-and-gradient workloads in autotape and its peers.")
     parser.add_argument("--workload", action="append", metavar="NAME",
-                        help=f"workload(s) to run, repeatable or comma list: {', '.join(WORKLOADS)} "
-                             "(default: all)")
+                        help="workload(s) to run, repeatable or comma list: "
+                             f"{', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--variant", action="append", metavar="NAME",
                         help=f"variant(s) to run: {', '.join(LIBRARIES)} (default: all)")
     parser.add_argument("--quick", action="store_true",
@@ -60,6 +61,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     settings = Settings.for_run(args.quick, args.budget, isolate=not args.in_process)
+    if args.in_process:
+        use_steady_malloc()  # as every worker process does
     run_workloads = args.workload is not None or not args.startup
     names = args.workload or list(WORKLOADS)
     started = time.perf_counter()

@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence
 
 from bench.harness import Settings, VariantResult, WorkloadRun
 from bench.machine import describe_machine
+from bench.startup import StartupResult
 
 
 def _result_record(result: VariantResult) -> dict[str, Any]:
@@ -26,8 +27,12 @@ def _result_record(result: VariantResult) -> dict[str, Any]:
     }
 
 
+def _startup_record(startup: StartupResult) -> dict[str, Any]:
+    return {**dataclasses.asdict(startup), "cache_verdict": startup.cache_verdict}
+
+
 def run_record(runs: Sequence[WorkloadRun], settings: Settings,
-               startup: Optional[Any] = None) -> dict[str, Any]:
+               startup: Optional[StartupResult] = None) -> dict[str, Any]:
     return {
         "machine": describe_machine(),
         "settings": dataclasses.asdict(settings),
@@ -39,11 +44,12 @@ def run_record(runs: Sequence[WorkloadRun], settings: Settings,
                 "ops_per_call": run.workload.ops_per_call,
                 "baseline": run.baseline,
                 "reference": run.reference,
+                "other_cpu_cores": run.other_cpu_cores,
                 "results": [_result_record(result) for result in run.results],
             }
             for run in runs
         ],
-        "startup": dataclasses.asdict(startup) if startup is not None else None,
+        "startup": _startup_record(startup) if startup is not None else None,
     }
 
 

@@ -14,12 +14,14 @@ from typing import Callable, Iterable, Mapping, Optional
 
 from bench.checking import mismatch
 from bench.libraries import BASELINE, LIBRARIES, Library, Status
-from bench.registry import Workload
+from bench.machine import OtherCpuUse
+from bench.registry import Inputs, Workload
 from bench.report import format_seconds
 from bench.runner import PreparedVariant, VariantFailed, start_variant
 from bench.timing import Timing
 
 Progress = Callable[[str], None]
+NOISY_OTHER_CORES = 0.1  # other processes' CPU use above which a workload's figures are noisy
 
 
 def print_now(line: str) -> None:
@@ -77,6 +79,11 @@ class WorkloadRun:
     results: list[VariantResult]
     reference: Optional[str]  # the variant whose result the others were checked against
     baseline: str
+    other_cpu_cores: Optional[float] = None  # cores other processes took meanwhile
+
+    @property
+    def noisy(self) -> bool:
+        return self.other_cpu_cores is not None and self.other_cpu_cores >= NOISY_OTHER_CORES
 
 
 def _time_in_rounds(rows: dict[str, VariantResult], prepared: dict[str, PreparedVariant],
@@ -93,7 +100,8 @@ def _time_in_rounds(rows: dict[str, VariantResult], prepared: dict[str, Prepared
                 rows[name] = replace(rows[name], status=Status.ERROR, detail=str(failure))
     for name, variant in prepared.items():
         if rows[name].status is not Status.ERROR:
-            rows[name] = replace(rows[name], timing=Timing(tuple(samples[name]), variant.preparation.calls_per_sample))
+            timing = Timing(tuple(samples[name]), variant.preparation.calls_per_sample)
+            rows[name] = replace(rows[name], timing=timing)
 
 
 def _with_ratios(results: list[VariantResult], baseline: str) -> list[VariantResult]:
@@ -117,22 +125,11 @@ def timed_line(result: VariantResult) -> str:
             f"({result.timing.calls} calls)")
 
 
-def run_workload(workload: Workload, settings: Settings,
-                 variants: Optional[Iterable[str]] = None,
-                 libraries: Mapping[str, Library] = LIBRARIES,
-                 progress: Progress = print_now) -> WorkloadRun:
-    """Run the workload's variants (all, or those named): the baseline first, whose result the
-    others are checked against (the first variant with a result when the baseline has none),
-    then the rest in the order of ``libraries``."""
-    wanted = set(workload.variants if variants is None else variants)
-    unknown = set(workload.variants) - set(libraries)
-    if unknown:
-        raise ValueError(f"workload {workload.name!r}: variants without a library: {unknown}")
-    inputs = workload.build_inputs(settings.quick)
-    progress(f"[{workload.name}] {workload.description}; {inputs.note}")
-    names = [name for name in libraries if name in workload.variants and name in wanted]
-    names.sort(key=lambda name: name != settings.baseline)  # the baseline first: the reference
-
+def _run_variants(workload: Workload, names: list[str], inputs: Inputs, settings: Settings,
+                  libraries: Mapping[str, Library], progress: Progress
+                  ) -> tuple[dict[str, VariantResult], Optional[str]]:
+    """Prepare and check each variant in turn, then time them; return the rows by variant
+    and the name of the reference variant."""
     rows: dict[str, VariantResult] = {}
     prepared: dict[str, PreparedVariant] = {}
     reference_name, reference = None, None
@@ -165,5 +162,32 @@ def run_workload(workload: Workload, settings: Settings,
     finally:
         for started in prepared.values():
             started.close()
-    results = _with_ratios([rows[name] for name in names], settings.baseline)
-    return WorkloadRun(workload, inputs.note, results, reference_name, settings.baseline)
+    return rows, reference_name
+
+
+def run_workload(workload: Workload, settings: Settings,
+                 variants: Optional[Iterable[str]] = None,
+                 libraries: Mapping[str, Library] = LIBRARIES,
+                 progress: Progress = print_now) -> WorkloadRun:
+    """Run the workload's variants (all, or those named): the baseline first, whose result the
+    others are checked against (the first variant with a result when the baseline has none),
+    then the rest in the order of ``libraries``."""
+    wanted = set(workload.variants if variants is None else variants)
+    unknown = set(workload.variants) - set(libraries)
+    if unknown:
+        raise ValueError(f"workload {workload.name!r}: variants without a library: {unknown}")
+    inputs = workload.build_inputs(settings.quick)
+    progress(f"[{workload.name}] {workload.description}; {inputs.note}")
+    names = [name for name in libraries if name in workload.variants and name in wanted]
+    names.sort(key=lambda name: name != settings.baseline)  # the baseline first: the reference
+
+    with OtherCpuUse() as other_cpu:
+        rows, reference_name = _run_variants(workload, names, inputs, settings, libraries,
+                                             progress)
+    run = WorkloadRun(workload, inputs.note,
+                      _with_ratios([rows[name] for name in names], settings.baseline),
+                      reference_name, settings.baseline, other_cpu.cores)
+    if run.noisy:
+        progress(f"  warning: other processes used {run.other_cpu_cores:.2f} cores meanwhile: "
+                 "these figures are noisy")
+    return run

@@ -49,7 +49,10 @@ def write_plot(path: str, runs: Sequence[WorkloadRun]) -> str:
         axis.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         axis.xaxis.set_minor_formatter(ticker.NullFormatter())
         axis.invert_yaxis()
-        axis.set_title(f"{run.workload.name}: {run.inputs_note}", fontsize=9)
+        noisy = (f"  NOISY: other processes used {run.other_cpu_cores:.2f} cores"
+                 if run.noisy else "")
+        axis.set_title(f"{run.workload.name}: {run.inputs_note}{noisy}", fontsize=9,
+                       color="tab:red" if run.noisy else "black")
     axes[-1, 0].set_xlabel("median time / autotape eager median (log scale; left of 1 is faster)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -54,6 +54,9 @@ def format_report(runs: Sequence["WorkloadRun"]) -> str:
                          format_seconds(result.per_op_s), result.status_text))
             if result.note:
                 notes.append(f"{run.workload.name}/{result.variant}: {result.note}")
+        if run.noisy:
+            notes.append(f"{run.workload.name}: NOISY: other processes used "
+                         f"{run.other_cpu_cores:.2f} cores while it ran")
         if run.reference is not None and run.reference != run.baseline:
             notes.append(f"{run.workload.name}: results checked against {run.reference} "
                          f"({run.baseline} gave no result); no ratios")

@@ -59,7 +59,8 @@ class StartupResult:
             return f"error: {self.cache_error}"
         second = self.processes[-1]
         if second.kernels_saved:
-            return f"RECOMPILED: the second process compiled and saved {second.kernels_saved} kernels again"
+            return (f"RECOMPILED: the second process compiled and saved "
+                    f"{second.kernels_saved} kernels again")
         if not second.kernels_loaded:
             return "no kernel came from Numba's disk cache in the second process (none cached?)"
         return f"ok: the second process loaded {second.kernels_loaded} kernels and compiled none"

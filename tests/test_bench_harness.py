@@ -1,9 +1,12 @@
 """Self-checks of the benchmark harness (bench/) with fake variants: no peer is imported."""
 
 import json
+import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +20,13 @@ from bench.checking import mismatch  # noqa: E402
 from bench.export import run_record  # noqa: E402
 from bench.harness import Settings, run_workload  # noqa: E402
 from bench.libraries import Library, Status  # noqa: E402
+from bench.machine import OtherCpuUse  # noqa: E402
 from bench.registry import Inputs, Workload  # noqa: E402
 from bench.report import format_report  # noqa: E402
 from bench.timing import calls_per_sample, take_samples  # noqa: E402
 
+# The test process's id; a worker process inherits it through the environment.
+TEST_PID = int(os.environ.setdefault("BENCH_SELFCHECK_TEST_PID", str(os.getpid())))
 PRESENT = Library("math", peer=False)
 FAKE_LIBRARIES = {
     "fast": PRESENT,
@@ -32,7 +38,7 @@ FAKE_LIBRARIES = {
     "missing_required": Library("no_such_module_for_bench_selfcheck", peer=False),
     "unimplemented": Library("math", peer=False, required_attribute="no_such_feature"),
 }
-SETTINGS = Settings(budget_s=0.03, warmup_calls=1, rounds=3, baseline="fast")
+SETTINGS = Settings(budget_s=0.03, warmup_calls=1, rounds=3, isolate=False, baseline="fast")
 
 
 def _square(x):
@@ -105,7 +111,8 @@ def test_disagreeing_variant_is_flagged_but_keeps_its_ratio(fake_run):
     assert "gradient" in wrong.detail
     assert wrong.ratio is not None
     table = format_report([run])
-    wrong_row = next(line for line in table.splitlines() if line.startswith("fake") and " wrong " in line)
+    wrong_row = next(line for line in table.splitlines()
+                     if line.startswith("fake") and " wrong " in line)
     assert "(!)" in wrong_row and "MISMATCH" in wrong_row
 
 
@@ -148,7 +155,8 @@ def test_variants_run_in_library_order_and_baseline_is_reference(fake_run):
 
 
 def test_baseline_runs_first_and_reference_falls_back_when_it_fails():
-    settings = Settings(budget_s=0.01, warmup_calls=0, rounds=1, baseline="raises")
+    settings = Settings(budget_s=0.01, warmup_calls=0, rounds=1, isolate=False,
+                        baseline="raises")
     run = run_workload(fake_workload(), settings, variants=["wrong", "fast", "raises"],
                        libraries=FAKE_LIBRARIES, progress=lambda line: None)
     assert [result.variant for result in run.results] == ["raises", "fast", "wrong"]
@@ -181,7 +189,8 @@ def test_tolerance_depends_on_dtype():
     assert mismatch(reference, (np.float64(1.0), np.ones(3) * (1 + 1e-6))) is None
     assert "gradient" in mismatch(reference, (np.float64(1.0), np.ones(3) * (1 + 1e-4)))
     reference32 = (np.float32(1.0), np.ones(3, np.float32))
-    assert mismatch(reference32, (np.float32(1.0), np.ones(3, np.float32) * np.float32(1 + 1e-4))) is None
+    off_by_1e4 = np.ones(3, np.float32) * np.float32(1 + 1e-4)
+    assert mismatch(reference32, (np.float32(1.0), off_by_1e4)) is None
     assert "shape" in mismatch(reference, (np.float64(1.0), np.ones(4)))
     assert "value" in mismatch(reference, (np.float64(np.nan), np.ones(3)))
 
@@ -195,9 +204,61 @@ def test_json_record_is_serialisable_and_describes_machine(fake_run):
     assert slow["samples_s"] and slow["ratio"] > 1.0
 
 
+# Module-level builders: a worker process receives them by pickling (a reference by name).
+def _build_square(module, x):
+    return partial(_square, x)
+
+
+def _build_square_only_in_worker(module, x):
+    return partial(_square_only_in_worker, x)
+
+
+def _square_only_in_worker(x):
+    return (x * x, 2.0 * x) if os.getpid() != TEST_PID else (x, x)
+
+
+def _build_crash(module, x):
+    return partial(os._exit, 3)
+
+
+def _isolated_inputs(quick):
+    return Inputs({"x": np.arange(3.0)}, note="x: 3 float64")
+
+
+def test_isolated_variants_run_in_worker_processes():
+    workload = Workload("isolated", "x * x in worker processes", _isolated_inputs)
+    workload.variant("fast")(_build_square)
+    # "slow" agrees with the reference only when it runs in another process
+    workload.variant("slow")(_build_square_only_in_worker)
+    workload.variant("raises")(_build_crash)  # the worker dies on its first call
+    workload.variant("wrong")(lambda module, x: partial(_square, x))  # cannot be pickled
+    settings = replace(SETTINGS, isolate=True, rounds=2, budget_s=0.02)
+    run = run_workload(workload, settings, libraries=FAKE_LIBRARIES, progress=lambda line: None)
+    results = {result.variant: result for result in run.results}
+    assert results["fast"].status is Status.OK and results["fast"].ratio == pytest.approx(1.0)
+    assert results["slow"].status is Status.OK and len(results["slow"].timing.samples_s) >= 2
+    assert results["raises"].status is Status.ERROR
+    assert "worker process died (exit code 3)" in results["raises"].detail
+    assert results["wrong"].status is Status.ERROR
+    assert "cannot start a worker process" in results["wrong"].detail
+
+
+def test_cpu_taken_by_another_process_is_measured():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        with OtherCpuUse() as other:
+            time.sleep(0.6)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    if other.cores is not None:  # None where /proc/stat does not exist
+        assert other.cores > 0.3
+
+
 def test_cli_and_workloads_import_no_peer():
     code = ("import sys, bench.__main__ as cli; "
-            "args = cli.parse_args(['--workload', 'scalar,overhead', '--workload', 'elementwise']); "
+            "args = cli.parse_args(['--workload', 'scalar,overhead', "
+            "'--workload', 'elementwise']); "
             "assert args.workload == ['scalar', 'overhead', 'elementwise'], args.workload; "
             "from bench.registry import WORKLOADS; from bench.libraries import LIBRARIES; "
             "assert {'scalar', 'elementwise', 'overhead'} <= set(WORKLOADS); "

@@ -209,13 +209,18 @@ def _make_binary(name, spec):
     to_float = spec.result == "float"
     out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
     kernels = _Kernels("binary", name)
+    same_shape = []  # (serial, parallel) kernels for operands of one shape, resolved once
 
     def operation(x, y, name=None):
         x, y = binary_operands(x, y, to_float)
         a, b = x._value, y._value
         if a.shape == b.shape:
             out = np.empty(a.shape, out_dtype or a.dtype)
-            kernels.pick("fwd_vv", out.size)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+            if not same_shape:
+                same_shape.extend(kernels.pair("fwd_vv"))
+            serial, parallel = same_shape
+            (parallel if out.size >= PARALLEL_MIN_SIZE else serial)(
+                a.reshape(-1), b.reshape(-1), out.reshape(-1))
         else:
             out_shape, layout, nd = plan_or_raise(op_name, a.shape, b.shape)
             out = np.empty(out_shape, out_dtype or a.dtype)

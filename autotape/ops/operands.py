@@ -25,9 +25,9 @@ def binary_operands(x, y, to_float=False):
         return x, y
     # A float tensor with a Python int or float (``x * 1.01``): the tensor's dtype wins.
     if tx and type(y) in (float, int) and x._value.dtype.kind == "f":
-        return x, Tensor(np.array(y, x._value.dtype))
+        return x, python_constant(y, x._value.dtype)
     if ty and type(x) in (float, int) and y._value.dtype.kind == "f":
-        return Tensor(np.array(x, y._value.dtype)), y
+        return python_constant(x, y._value.dtype), y
     x = x if isinstance(x, Tensor) or dtypes.is_python_number(x) else as_tensor(x)
     y = y if isinstance(y, Tensor) or dtypes.is_python_number(y) else as_tensor(y)
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
@@ -36,6 +36,23 @@ def binary_operands(x, y, to_float=False):
     if to_float and dtype.kind != "f":
         dtype = np.dtype(np.float64)
     return _to(x, dtype), _to(y, dtype)
+
+
+_constants = {}
+
+
+def python_constant(value, dtype):
+    """A Tensor for a Python number, shared between calls: loops like ``x = x * 1.01``
+    should not pay for a new array each time. (Zero is not shared: 0.0 == -0.0.)"""
+    key = (value, dtype)
+    tensor = _constants.get(key)
+    if tensor is None:
+        tensor = Tensor(np.array(value, dtype))
+        if value and value == value:
+            if len(_constants) >= 4096:
+                _constants.clear()
+            _constants[key] = tensor
+    return tensor
 
 
 def _to(x, dtype):

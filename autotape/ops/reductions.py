@@ -84,8 +84,10 @@ def reduce_array(a, axes, kind, op_name):
         acc_dtype = np.float64 if kind in (SUM, PROD) else a.dtype
     elif a.dtype.kind == "b" and kind in (SUM, PROD):
         acc_dtype = np.int64
+    elif kind in (SUM, PROD):
+        acc_dtype = np.uint64 if a.dtype.kind == "u" else np.int64
     else:
-        acc_dtype = np.int64 if (kind in (SUM, PROD) and a.dtype.kind == "i") else a.dtype
+        acc_dtype = a.dtype
     out = np.full(math.prod(out_shape), _initial(kind, np.dtype(acc_dtype)), acc_dtype)
     if a.size:
         plan = _reduction_plan(a.shape, axes)
@@ -103,28 +105,30 @@ def reduce_array(a, axes, kind, op_name):
             k.reduce_cols(flat.reshape(plan[1], plan[2]), kind, out)
         else:
             k.reduce_nd(flat, plan[1], plan[2], kind, out)
-    result_dtype = np.int64 if a.dtype.kind == "b" and kind in (SUM, PROD) else a.dtype
+    result_dtype = a.dtype
+    if kind in (SUM, PROD) and a.dtype.kind in "biu":  # as NumPy: small integers widen
+        result_dtype = np.uint64 if a.dtype.kind == "u" else np.int64
     return out.astype(result_dtype, copy=False).reshape(out_shape)
 
 
-def _reduction(op_type, kind, saves):
+def _reduction(op_type, public_name, kind, saves):
     def forward(a, axes, keepdims):
-        out = reduce_array(a, axes, kind, op_type)
+        out = reduce_array(a, axes, kind, public_name)
         return out if keepdims else out.reshape(
             tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
     def operation(input_tensor, axis=None, keepdims=False, name=None):
         x = as_tensor(input_tensor)
-        axes = normalize_axes(axis, x.ndim, op_type)
+        axes = normalize_axes(axis, x.ndim, public_name)
         return run(op_type, forward, (x,), {"axes": axes, "keepdims": bool(keepdims)}, saves)
 
     return operation
 
 
-reduce_sum = _reduction("Sum", SUM, "none")
-reduce_prod = _reduction("Prod", PROD, "both")
-reduce_max = _reduction("Max", MAX, "both")
-reduce_min = _reduction("Min", MIN, "both")
+reduce_sum = _reduction("Sum", "reduce_sum", SUM, "none")
+reduce_prod = _reduction("Prod", "reduce_prod", PROD, "both")
+reduce_max = _reduction("Max", "reduce_max", MAX, "both")
+reduce_min = _reduction("Min", "reduce_min", MIN, "both")
 
 
 def _expand_back(op, t):
@@ -172,7 +176,7 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     x = as_tensor(input_tensor)
     if x.dtype.kind != "f":
         x = as_tensor(x, np.float64)
-    axes = normalize_axes(axis, x.ndim, "Mean")
+    axes = normalize_axes(axis, x.ndim, "reduce_mean")
     count = math.prod(x.shape[i] for i in axes)
     return reduce_sum(x, axes, keepdims) / np.array(count, x.dtype)
 

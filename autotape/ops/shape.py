@@ -72,7 +72,9 @@ def broadcast_to(input, shape, name=None):
             raise ValueError
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    return run("BroadcastTo", lambda a: np.broadcast_to(a, shape), (x,), None, "none")
+    # A real copy, not NumPy's zero-stride view: every kernel reading the result would
+    # otherwise copy it again to get contiguous memory.
+    return run("BroadcastTo", lambda a: np.broadcast_to(a, shape).copy(), (x,), None, "none")
 
 
 registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.inputs[0].shape))
