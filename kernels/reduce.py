@@ -32,12 +32,33 @@ def reduce_all(X, kind, OUT):
     OUT[0] = acc
 
 
-@njit(cache=True, nogil=True, parallel=True)
+# Sums may be reassociated, which lets LLVM vectorise them (NaN and inf still propagate).
+SUM_MATH = {"reassoc"}
+
+
+@njit(cache=True, nogil=True, fastmath=SUM_MATH)
+def sum_all(X, OUT):
+    acc = OUT[0]
+    for i in range(X.size):
+        acc += X[i]
+    OUT[0] = acc
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=SUM_MATH)
 def sum_all_par(X, OUT):
     acc = OUT[0]
     for i in prange(X.size):
         acc += X[i]
     OUT[0] = acc
+
+
+@njit(cache=True, nogil=True, fastmath=SUM_MATH)
+def sum_rows(X, OUT):
+    for r in range(X.shape[0]):
+        acc = OUT[r]
+        for c in range(X.shape[1]):
+            acc += X[r, c]
+        OUT[r] = acc
 
 
 @njit(cache=True, nogil=True)

@@ -94,13 +94,16 @@ def reduce_array(a, axes, kind, op_name):
         k = _kernels()
         flat = np.ascontiguousarray(a).reshape(-1)
         if plan[0] == "all":
-            if kind == SUM and a.size >= PARALLEL_MIN_SIZE:
-                k.sum_all_par(flat, out)
+            if kind == SUM:
+                (k.sum_all_par if a.size >= PARALLEL_MIN_SIZE else k.sum_all)(flat, out)
             else:
                 k.reduce_all(flat, kind, out)
         elif plan[0] == "rows":
-            kernel = k.reduce_rows_par if a.size >= PARALLEL_MIN_SIZE else k.reduce_rows
-            kernel(flat.reshape(plan[1], plan[2]), kind, out)
+            if kind == SUM and a.size < PARALLEL_MIN_SIZE:
+                k.sum_rows(flat.reshape(plan[1], plan[2]), out)
+            else:
+                kernel = k.reduce_rows_par if a.size >= PARALLEL_MIN_SIZE else k.reduce_rows
+                kernel(flat.reshape(plan[1], plan[2]), kind, out)
         elif plan[0] == "cols":
             k.reduce_cols(flat.reshape(plan[1], plan[2]), kind, out)
         else:
