@@ -26,10 +26,17 @@ import math
 import numpy as np
 from numba import njit, prange
 
-sin, cos, tan = math.sin, math.cos, math.tan
-asin, acos, atan = math.asin, math.acos, math.atan
-sinh, cosh, tanh = math.sinh, math.cosh, math.tanh
-exp, log, log1p, expm1, sqrt = math.exp, math.log, math.log1p, math.expm1, math.sqrt
+from autotape.kernels.vecmath import vcos as cos
+from autotape.kernels.vecmath import vexp as exp
+from autotape.kernels.vecmath import vexpm1 as expm1
+from autotape.kernels.vecmath import vlog as log
+from autotape.kernels.vecmath import vlog1p as log1p
+from autotape.kernels.vecmath import vsin as sin
+from autotape.kernels.vecmath import vtanh as tanh
+
+# The rest are libm calls (they do not vectorise; see kernels.vecmath).
+tan, asin, acos, atan = math.tan, math.asin, math.acos, math.atan
+sinh, cosh, sqrt = math.sinh, math.cosh, math.sqrt
 
 
 @njit(inline="always", error_model="numpy")
@@ -58,15 +65,13 @@ def round(a):
 
 @njit(inline="always", error_model="numpy")
 def sigmoid(a):
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+    e = exp(-abs(a))  # never overflows
+    return where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 @njit(inline="always", error_model="numpy")
 def softplus(a):
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+    return max(a, 0.0) + log1p(exp(-abs(a)))
 
 '''
 
@@ -243,8 +248,9 @@ def _source_hash():
     import numba
 
     digest = hashlib.sha256(numba.__version__.encode())
-    for module in (sys.modules[__name__], formulas):
-        with open(module.__file__, "rb") as f:
+    here = os.path.dirname(__file__)
+    for name in ("elementwise.py", "formulas.py", "vecmath.py"):  # what generated code uses
+        with open(os.path.join(here, name), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()[:16]
 
