@@ -2,6 +2,7 @@
 
 import contextlib
 import enum
+import sys
 import warnings
 
 import numpy as np
@@ -258,6 +259,7 @@ def backprop(records, targets, seeds, sources, release):
         _accumulate(grads, target._id, seed)
 
     rules, not_differentiable = registry.rules, registry.NOT_DIFFERENTIABLE
+    in_place = not state.tapes  # nothing records the accumulations: they may reuse memory
     get, pop = grads.get, grads.pop
     while relevant:
         op = relevant.pop()  # the last use of a record: popping frees it
@@ -299,8 +301,21 @@ def backprop(records, targets, seeds, sources, release):
                 g = _conform(g, x, op.type)
             key = x._id
             previous = get(key)
-            grads[key] = g if previous is None else ops.add(previous, g)
+            if previous is None:
+                grads[key] = g
+            elif in_place and _sole_owner(previous):
+                ops.add_into(previous, g)
+            else:
+                grads[key] = ops.add(previous, g)
     return grads
+
+
+def _sole_owner(t):
+    """Whether ``t`` (a gradient in the reverse pass's table) and its array are referenced
+    from that table alone, so adding into it in place changes nothing anyone else holds."""
+    # References: the table, the caller's local, this argument (and getrefcount's own).
+    return (sys.getrefcount(t) <= 4 and sys.getrefcount(t._value) <= 2
+            and t._value.base is None and t._value.flags.writeable)
 
 
 def _conform(g, x, op_type):

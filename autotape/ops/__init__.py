@@ -10,6 +10,7 @@ from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, 
                        set_seed, uniform, zeros, zeros_like)
 from .elementwise import BINARY as _BINARY
 from .elementwise import UNARY as _UNARY
+from .elementwise import add_into
 from .extending import custom_gradient, primitive
 from .indexing import gather, getitem
 from .linalg import matmul, norm
@@ -28,4 +29,5 @@ truediv = divide
 _tensor._ops = sys.modules[__name__]
 
 __all__ = sorted(name for name in globals() if not name.startswith("_") and name not in {
-    "sys", "numpy_dispatch", "registry", "sum_to_shape", "as_tensor", "truediv"})
+    "sys", "numpy_dispatch", "registry", "sum_to_shape", "as_tensor", "truediv",
+    "add_into"})

@@ -72,9 +72,15 @@ def broadcast_to(input, shape, name=None):
             raise ValueError
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    # A real copy, not NumPy's zero-stride view: every kernel reading the result would
-    # otherwise copy it again to get contiguous memory.
-    return run("BroadcastTo", lambda a: np.broadcast_to(a, shape).copy(), (x,), None, "none")
+    return run("BroadcastTo", _broadcast_forward, (x,), {"shape": shape}, "none")
+
+
+def _broadcast_forward(a, shape):
+    # A single element stays a zero-stride view: flattened, it is still a view, which the
+    # kernels read as it is (the gradient of a sum is mostly this). Other broadcasts are
+    # copied once, or every kernel reading them would copy them to flatten them.
+    view = np.broadcast_to(a, shape)
+    return view if a.size == 1 else view.copy()
 
 
 registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.inputs[0].shape))
