@@ -31,10 +31,10 @@ def value_and_gradients_function(f, params=None):
                 if differentiable:
                     tape.watch(x)
             value = f(*[x for _, x in converted])
-        sources = [converted[i][1] for i in indices]
-        grads = tape.gradient(value, [s if converted[i][0] else as_tensor(0.0)
-                                      for i, s in zip(indices, sources)])
-        return value, [g if converted[i][0] else None for i, g in zip(indices, grads)]
+        differentiable = [i for i in indices if converted[i][0]]
+        grads = dict(zip(differentiable,
+                         tape.gradient(value, [converted[i][1] for i in differentiable])))
+        return value, [grads.get(i) for i in indices]
 
     return value_and_gradients
 

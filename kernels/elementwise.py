@@ -96,12 +96,6 @@ _ND_STEP = '''\
 '''
 
 
-def _uses(expression, name):
-    import ast
-
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ast.parse(expression)))
-
-
 def _is_passthrough(derivative):
     return derivative in ("1", "-1")
 
@@ -120,7 +114,7 @@ def _unary_source(spec):
         parts.append(_flat_loop("fwd" + suffix, ["A", "OUT0"], ["a = A[i]"],
                                 [f"OUT0[i] = {spec.value}"], parallel))
         if spec.derivative is not None and not _is_passthrough(spec.derivative):
-            saved = [n for n in ("a", "y") if _uses(spec.derivative, n)]
+            saved = [n for n in ("a", "y") if formulas.uses(spec.derivative, n)]
             params = [n.upper() for n in saved] + ["G", "OUT0"]
             reads = [f"{n} = {n.upper()}[i]" for n in saved]
             parts.append(_flat_loop("bwd" + suffix, params, reads,
@@ -131,7 +125,7 @@ def _unary_source(spec):
 def binary_saved(spec, needs):
     """Names among a, b, y whose values the backward kernel for ``needs`` reads."""
     exprs = [getattr(spec, "derivative_" + n) for n in needs]
-    return [n for n in ("a", "b", "y") if any(_uses(e, n) for e in exprs)]
+    return [n for n in ("a", "b", "y") if any(formulas.uses(e, n) for e in exprs)]
 
 
 def _binary_source(spec):

@@ -10,6 +10,8 @@ A derivative written as the literal ``"1"`` or ``"-1"`` means the gradient is th
 gradient itself (or its negation): no kernel runs for it.
 """
 
+import ast
+import functools
 from typing import NamedTuple
 
 
@@ -81,3 +83,9 @@ BINARY = {
     "less": Binary("a < b", None, None, "bool"),
     "less_equal": Binary("a <= b", None, None, "bool"),
 }
+
+
+@functools.cache
+def uses(expression, name):
+    """Whether the formula ``expression`` reads the variable ``name``."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ast.parse(expression)))

@@ -63,18 +63,16 @@ def _compiled(expression):
     return compile(expression, f"<formula {expression}>", "eval")
 
 
-def _evaluate(expression, env):
+@functools.cache
+def _tensor_functions():
     from .. import ops
 
-    namespace = {name: getattr(ops, name) for name in formulas.SCALAR_FUNCTIONS}
-    namespace.update(env)
-    return eval(_compiled(expression), {"__builtins__": {}}, namespace)
+    return {name: getattr(ops, name) for name in formulas.SCALAR_FUNCTIONS}
 
 
-def _uses(expression, name):
-    from ..kernels.elementwise import _uses as uses  # pure-Python helper, no Numba
-
-    return uses(expression, name)
+def _evaluate(expression, env):
+    """The formula evaluated on Tensors (recorded, so it can be differentiated again)."""
+    return eval(_compiled(expression), {"__builtins__": {}}, {**_tensor_functions(), **env})
 
 
 def _saves(saved_names):
@@ -117,7 +115,7 @@ def _make_unary(name, spec):
         saves = "none"
         registry.register(op_type, lambda op, g: g if spec.derivative == "1" else -g)
     else:
-        saved = tuple(n for n in ("a", "y") if _uses(spec.derivative, n))
+        saved = tuple(n for n in ("a", "y") if formulas.uses(spec.derivative, n))
         saves = _saves(saved)
         backward = _make_unary_backward(name, spec, saved, kernels)
         if saved == ("a",):
@@ -249,7 +247,7 @@ def _make_binary(name, spec):
     sign = {n: {"1": 1, "-1": -1}.get(derivative[n]) for n in "ab"}
     formula_names = "".join(n for n in "ab" if sign[n] is None)
     saves = _saves({v for n in formula_names for v in ("a", "b", "y")
-                    if _uses(derivative[n], v)})
+                    if formulas.uses(derivative[n], v)})
     backward = _make_binary_backward(name, spec, kernels)
 
     def rule(op, g):
