@@ -85,3 +85,28 @@ def test_single_element_operand_gets_the_summed_gradient():
     gx, gc = tape.gradient(y, [x, c])
     np.testing.assert_allclose(gx.numpy(), 2.0 * np.cos(2.0 * x.numpy()), rtol=1e-14)
     assert gc.shape == () and gc.numpy() == pytest.approx(np.sum(x.numpy() * np.cos(2 * x.numpy())))
+
+
+def test_in_place_accumulation_never_touches_a_shared_gradient():
+    # Large enough for the general reverse pass; x feeds several paths whose gradients
+    # add up, and the add rule hands one gradient object to both of its inputs.
+    xv = np.linspace(-1.0, 1.0, 1000)
+    x = at.constant(xv)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        a = x + x
+        y = at.reduce_sum(a * x + at.sin(x) + a)
+    g = tape.gradient(y, x)
+    np.testing.assert_allclose(g.numpy(), 4 * xv + np.cos(xv) + 2, rtol=1e-14, atol=1e-14)
+
+
+def test_output_gradients_are_not_modified_in_place():
+    xv = np.linspace(-1.0, 1.0, 1000)
+    x = at.constant(xv)
+    seed = np.full(1000, 2.0)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x + x
+    g = tape.gradient(y, x, output_gradients=seed)
+    np.testing.assert_array_equal(seed, 2.0)
+    np.testing.assert_allclose(g.numpy(), 2.0 * (2 * xv + 1), rtol=1e-14)
