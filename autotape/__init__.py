@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 from . import layers, math, nn, optimizers, random, testing
 from .dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8)
-from .functional import (grad, gradients_function, hessian, jacobian, value_and_grad,
+from .functional import (grad, gradients_function, hessian, hvp, jacobian, value_and_grad,
                          value_and_gradients_function)
 from .ops import *  # noqa: F401,F403  (the operation set, see ops/__init__.py)
 from .module import Module

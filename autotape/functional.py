@@ -130,3 +130,22 @@ def jacobian(f, argnums=0):
 def hessian(f, argnums=0):
     """The Jacobian of the gradient: shape argument.shape + argument.shape."""
     return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f, argnums=0):
+    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` (with respect to argument
+    ``argnums``) times ``v``, by differentiating <grad f, v>: the Hessian is never formed."""
+
+    @functools.wraps(f)
+    def hessian_vector_product(*args):
+        *args, v = args
+        gradient = grad(f, argnums)
+
+        def directional(*inner):
+            from .ops import reduce_sum
+
+            return reduce_sum(gradient(*inner) * v)
+
+        return grad(directional, argnums)(*args)
+
+    return hessian_vector_product

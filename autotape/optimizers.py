@@ -1,48 +1,81 @@
-"""``at.optimizers``: SGD (with momentum) and Adam, updating Variables in place of assign."""
+"""``at.optimizers``: SGD (with momentum) and Adam, updating Variables in place with one
+fused Numba kernel per Variable."""
+
+import functools
+import math
 
 import numpy as np
 
 from .tensor import Tensor
 
+PARALLEL_MIN_SIZE = 65536
 
-def _pairs(grads_and_vars):
+
+@functools.cache
+def _kernels():
+    from .kernels import optimizers  # imports Numba: only once an optimizer steps
+
+    return optimizers
+
+
+def _kernel(name, size):
+    from .kernels.parallel import thread_safe_layer
+
+    parallel = size >= PARALLEL_MIN_SIZE and thread_safe_layer()
+    return getattr(_kernels(), name + ("_par" if parallel else ""))
+
+
+def _updates(grads_and_vars, optimizer):
+    """(flat gradient, flat writable value, variable) for each pair with a gradient."""
     for g, v in grads_and_vars:
-        if g is not None:
-            yield np.asarray(g._value if isinstance(g, Tensor) else g, v.dtype), v
+        if g is None:
+            continue
+        g = np.asarray(g._value if isinstance(g, Tensor) else g)
+        if g.shape != v.shape:
+            raise ValueError(f"{optimizer}.apply_gradients: a gradient of shape {g.shape} for "
+                             f"variable '{v.name}' of shape {v.shape}")
+        if v.dtype.kind != "f":
+            raise TypeError(f"{optimizer}.apply_gradients: variable '{v.name}' has dtype "
+                            f"{v.dtype}; only float variables can be trained")
+        value = v._writable_value()
+        yield np.ascontiguousarray(g, value.dtype).reshape(-1), value.reshape(-1), v
 
 
 class SGD:
-    """velocity = momentum * velocity - learning_rate * g; variable += velocity."""
+    """w -= learning_rate * g, or with momentum: velocity = momentum * velocity -
+    learning_rate * g; w += velocity."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0):
         self.learning_rate, self.momentum = float(learning_rate), float(momentum)
-        self._velocity = {}
+        self._velocity = {}  # variable id -> flat array
 
     def apply_gradients(self, grads_and_vars):
-        for g, v in _pairs(grads_and_vars):
+        for g, w, v in _updates(grads_and_vars, "SGD"):
             if self.momentum:
-                velocity = self.momentum * self._velocity.get(v._id, 0.0) - self.learning_rate * g
-                self._velocity[v._id] = velocity
-                v.assign_add(velocity)
+                velocity = self._velocity.get(v._id)
+                if velocity is None:
+                    velocity = self._velocity[v._id] = np.zeros_like(w)
+                _kernel("momentum", w.size)(w, g, velocity, self.learning_rate, self.momentum)
             else:
-                v.assign_sub(self.learning_rate * g)
+                _kernel("sgd", w.size)(w, g, self.learning_rate)
 
 
 class Adam:
-    """Adam (Kingma and Ba) with Keras's defaults."""
+    """Adam (Kingma and Ba), with Keras's defaults."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
         self.epsilon = epsilon
-        self._moments, self._steps = {}, {}
+        self._slots = {}  # variable id -> [step, first moment, second moment]
 
     def apply_gradients(self, grads_and_vars):
-        for g, v in _pairs(grads_and_vars):
-            m, s = self._moments.get(v._id, (0.0, 0.0))
-            t = self._steps.get(v._id, 0) + 1
-            m = self.beta_1 * m + (1 - self.beta_1) * g
-            s = self.beta_2 * s + (1 - self.beta_2) * g * g
-            self._moments[v._id], self._steps[v._id] = (m, s), t
-            m_hat = m / (1 - self.beta_1 ** t)
-            s_hat = s / (1 - self.beta_2 ** t)
-            v.assign_sub(self.learning_rate * m_hat / (np.sqrt(s_hat) + self.epsilon))
+        for g, w, v in _updates(grads_and_vars, "Adam"):
+            slot = self._slots.get(v._id)
+            if slot is None:
+                slot = self._slots[v._id] = [0, np.zeros_like(w), np.zeros_like(w)]
+            slot[0] += 1
+            t = slot[0]
+            correction = math.sqrt(1.0 - self.beta_2 ** t)
+            step_size = self.learning_rate * correction / (1.0 - self.beta_1 ** t)
+            _kernel("adam", w.size)(w, g, slot[1], slot[2], step_size, self.beta_1,
+                                    self.beta_2, self.epsilon * correction)

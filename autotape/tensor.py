@@ -1,6 +1,7 @@
 """Tensor and Variable: immutable NumPy values with identities the tapes can track."""
 
 import itertools
+import sys
 
 import numpy as np
 
@@ -136,7 +137,9 @@ class Variable(Tensor):
     __slots__ = ("trainable", "name")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
-        super().__init__(to_array(initial_value, dtypes.as_dtype(dtype)))
+        value = to_array(initial_value, dtypes.as_dtype(dtype))
+        # C order, so that optimizers can update the value in place through a flat view.
+        super().__init__(value if value.flags.c_contiguous else value.copy(order="C"))
         self.trainable = bool(trainable)
         self.name = naming.qualify("Variable" if name is None else str(name))
 
@@ -159,6 +162,13 @@ class Variable(Tensor):
         # A new array, not an in-place write: recorded operations keep the old value.
         self._value = value.astype(self._value.dtype, copy=True)
         return self
+
+    def _writable_value(self):
+        """The value's array, safe to update in place: copied first if anything else (an
+        operation recorded on a tape, a ``numpy()`` view) still holds it."""
+        if sys.getrefcount(self._value) > 2 or not self._value.flags.writeable:
+            self._value = self._value.copy()  # copy on write
+        return self._value
 
     def assign(self, value):
         return self._set(value, "assign")
