@@ -76,7 +76,7 @@ def run(relevant, reach, targets, seeds, sources):
         seeded = []
         for target, seed in zip(targets, seeds):
             if target._id in reach and target.dtype.kind == "f":
-                if seed is not None and np.shape(seed) != target.shape:
+                if seed is not None and np.shape(getattr(seed, "_value", seed)) != target.shape:
                     raise _Ineligible  # the general pass reports the error
                 seeded.append((slot(target), 1.0 if seed is None else seed))
     except _Ineligible:

@@ -4,6 +4,7 @@ Numba's fallback layer, workqueue, aborts the process when two Python threads ru
 kernels at once; where it is all there is, autotape runs serial kernels only."""
 
 import functools
+import os
 
 import numba
 import numpy as np
@@ -20,6 +21,11 @@ def _probe(x):
 
 @functools.cache
 def thread_safe_layer():
+    # Idle OpenMP threads sleep instead of spinning: spinning threads starve NumPy's BLAS
+    # threads and other processes on small machines (tanh(x @ w) ran 20-50x slower on
+    # 2 cores). Read when OpenMP starts, so it must be set before the first parallel
+    # kernel; a value the user set wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if numba.config.THREADING_LAYER == "default":
         numba.config.THREADING_LAYER = "threadsafe"  # TBB or OpenMP, never workqueue
     try:
