@@ -261,7 +261,8 @@ def test_cli_and_workloads_import_no_peer():
             "'--workload', 'elementwise']); "
             "assert args.workload == ['scalar', 'overhead', 'elementwise'], args.workload; "
             "from bench.registry import WORKLOADS; from bench.libraries import LIBRARIES; "
-            "assert {'scalar', 'elementwise', 'overhead'} <= set(WORKLOADS); "
+            "assert {'scalar', 'elementwise', 'overhead', 'mlp', 'hessian', 'third'} "
+            "<= set(WORKLOADS); "
             "assert all('autotape' in w.variants and set(w.variants) <= set(LIBRARIES) "
             "for w in WORKLOADS.values()); "
             "loaded = {'torch', 'jax', 'autograd', 'tensorflow', 'matplotlib'} & set(sys.modules); "
@@ -269,3 +270,65 @@ def test_cli_and_workloads_import_no_peer():
     finished = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY_ROOT,
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
+
+
+# The mlp, hessian and third workloads: inputs, and the autotape variant against the
+# hand-written reference that the numba variant compiles (run here uncompiled: no Numba
+# compilation). autotape, not a peer, is imported.
+PEER_VARIANTS = {"autotape", "numba", "jax", "torch", "autograd", "tensorflow"}
+
+
+def _workload(name):
+    import bench.workloads  # noqa: F401  (registration)
+    from bench.registry import WORKLOADS
+
+    return WORKLOADS[name]
+
+
+def test_mlp_inputs_are_seeded_float32_with_valid_labels():
+    workload = _workload("mlp")
+    assert set(workload.variants) == PEER_VARIANTS
+    inputs = workload.build_inputs(False).values
+    shapes = {"x": (256, 784), "W1": (784, 256), "b1": (256,), "W2": (256, 10), "b2": (10,)}
+    for name, shape in shapes.items():
+        assert inputs[name].shape == shape and inputs[name].dtype == np.float32, name
+    labels = inputs["labels"]
+    assert labels.shape == (256,) and labels.dtype.kind == "i"
+    assert labels.min() >= 0 and labels.max() < 10 and len(np.unique(labels)) == 10
+    again = workload.build_inputs(True).values
+    assert all(np.array_equal(inputs[name], again[name]) for name in inputs)
+
+
+def test_hessian_and_third_inputs():
+    hessian, third = _workload("hessian"), _workload("third")
+    assert set(hessian.variants) == set(third.variants) == PEER_VARIANTS
+    x = hessian.build_inputs(False).values["x"]
+    assert x.shape == (100,) and x.dtype == np.float64
+    assert np.array_equal(x, hessian.build_inputs(True).values["x"])
+    points = third.build_inputs(False).values["x"]
+    assert np.array_equal(points, np.linspace(-2 * np.pi, 2 * np.pi, 100))
+
+
+def _reference(name, inputs):
+    from bench.workloads import hessian, mlp, third
+
+    if name == "mlp":
+        return mlp.reference_step(**inputs)
+    if name == "hessian":
+        return hessian.analytic_hessian(inputs["x"])
+    return third.closed_form_third_derivative(inputs["x"])
+
+
+@pytest.mark.parametrize("variant", ["autotape", "tensorflow"])
+@pytest.mark.parametrize("name", ["mlp", "hessian", "third"])
+def test_gradient_tape_variants_agree_with_the_reference(name, variant):
+    """The autotape variant, and the tensorflow one with autotape standing in for
+    TensorFlow (the same GradientTape API: tensorflow is not installed here)."""
+    import autotape
+
+    from bench.checking import as_numpy
+
+    workload = _workload(name)
+    inputs = workload.build_inputs(False).values
+    result = as_numpy(workload.variants[variant].build(autotape, **inputs)())
+    assert mismatch(as_numpy(_reference(name, inputs)), result) is None

@@ -4,4 +4,5 @@ To add one: a module here that calls ``define_workload`` and registers a builder
 with ``@workload.variant(name)`` (names from ``bench.libraries.LIBRARIES``), imported below.
 """
 
-from bench.workloads import scalar, elementwise, overhead  # noqa: F401  (registration)
+from bench.workloads import (  # noqa: F401  (registration)
+    scalar, elementwise, overhead, mlp, hessian, third)
