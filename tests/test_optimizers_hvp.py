@@ -91,3 +91,17 @@ def test_hvp_of_rosenbrock_matches_finite_differences_of_the_gradient():
     eps = 1e-6
     numeric = (grad(at.constant(x + eps * v)).numpy() - grad(at.constant(x - eps * v)).numpy())
     np.testing.assert_allclose(hv, numeric / (2 * eps), rtol=1e-6, atol=1e-6)
+
+
+def test_sparse_cross_entropy_derivatives_to_third_order():
+    labels = np.array([2, 0, 1, 2])
+    logits = np.random.default_rng(4).standard_normal((4, 3))
+
+    def loss(z):
+        return at.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=z)
+
+    assert at.testing.check_gradients(loss, logits, order=3, atol=1e-6, rtol=1e-5)
+    # the closed form of the first derivative: softmax - one_hot, per example
+    g = at.grad(lambda z: at.reduce_sum(loss(z)))(at.constant(logits)).numpy()
+    softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(g, softmax - np.eye(3)[labels], rtol=1e-12, atol=1e-15)

@@ -3,7 +3,10 @@
 import numpy as np
 
 from ..tensor import as_tensor
+from . import registry
+from .core import run
 from .elementwise import UNARY
+from .shape import expand_dims, reshape
 from .reductions import normalize_axes, reduce_logsumexp, reduce_max, reduce_sum
 from .selection import stop_gradient
 
@@ -30,7 +33,10 @@ def l2_loss(t, name=None):
 
 
 def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
-    """-log softmax(logits)[label] per example; labels are integer class indices."""
+    """-log softmax(logits)[label] per example; labels are integer class indices.
+
+    One fused primitive: its kernel computes the loss and the softmax (kept for the
+    gradient, softmax - one_hot) in one pass over each row."""
     x = as_tensor(logits)
     labels = np.asarray(as_tensor(labels)._value)
     if labels.dtype.kind not in "iu":
@@ -44,8 +50,35 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"sparse_softmax_cross_entropy_with_logits: labels must lie in "
                          f"[0, {classes})")
-    one_hot = (labels[..., None] == np.arange(classes)).astype(x.dtype)
-    return -reduce_sum(log_softmax(x) * one_hot, -1)
+    if x.dtype.kind != "f":
+        x = as_tensor(x, np.float64)
+    rows = reshape(x, (-1, classes))
+    loss, _ = run("SparseSoftmaxCrossEntropyWithLogits", _xent_forward, (rows,),
+                  {"labels": labels.reshape(-1).astype(np.int64)}, "outputs")
+    return reshape(loss, labels.shape)
+
+
+def _xent_forward(logits, labels):
+    loss = np.empty(logits.shape[0], logits.dtype)
+    probabilities = np.empty(logits.shape, logits.dtype)
+    if logits.size:
+        from ..kernels import nn as kernels
+
+        kernels.sparse_softmax_cross_entropy(np.ascontiguousarray(logits), labels, loss,
+                                             probabilities)
+    return loss, probabilities
+
+
+@registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits")
+def _xent_grad(op, g_loss, g_probabilities):
+    probabilities = op.outputs[1]
+    labels = op.attrs["labels"]
+    one_hot = (labels[:, None] == np.arange(probabilities.shape[1])).astype(g_loss.dtype)
+    grad = expand_dims(g_loss, -1) * (probabilities - one_hot)
+    if np.any(g_probabilities._value):  # the softmax output's own gradient, if it has one
+        grad = grad + probabilities * (
+            g_probabilities - reduce_sum(g_probabilities * probabilities, -1, keepdims=True))
+    return grad
 
 
 __all__ = ["sigmoid", "softplus", "relu", "elu", "tanh", "softmax", "log_softmax", "l2_loss",
