@@ -5,8 +5,11 @@ labels, averaged over a batch of 256; everything float32 (checked with rtol 1e-3
 variant returns ``(loss, (dW1, db1, dW2, db2))``.
 """
 
+import importlib.util
+
 import numpy as np
 
+from bench.libraries import Status, VariantUnavailable
 from bench.registry import Inputs, define_workload, seeded_rng
 
 BATCH, FEATURES, HIDDEN, CLASSES = 256, 784, 256, 10
@@ -90,6 +93,8 @@ def autotape(at, x, labels, W1, b1, W2, b2):
 @workload.variant("numba", note="forward and backward by hand in one @njit function "
                                 "(matmuls: Numba's np.dot, BLAS through SciPy)")
 def numba(numba, x, labels, W1, b1, W2, b2):
+    if importlib.util.find_spec("scipy") is None:  # Numba's np.dot calls BLAS through SciPy
+        raise VariantUnavailable(Status.NOT_INSTALLED, "needs scipy for Numba's matmul")
     step = numba.njit(reference_step)
     return lambda: step(x, labels, W1, b1, W2, b2)
 
