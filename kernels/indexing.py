@@ -1,12 +1,6 @@
-"""Gathers and their adjoints, scatter-adds, on flat arrays with flat element indices."""
+"""Scatter-adds (the adjoint of gathering) and selection, on flat arrays."""
 
 from numba import njit
-
-
-@njit(cache=True, nogil=True)
-def take_flat(X, INDEX, OUT):
-    for i in range(INDEX.size):
-        OUT[i] = X[INDEX[i]]
 
 
 @njit(cache=True, nogil=True)

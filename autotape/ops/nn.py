@@ -7,7 +7,7 @@ from . import registry
 from .core import run
 from .elementwise import UNARY
 from .shape import expand_dims, reshape
-from .reductions import normalize_axes, reduce_logsumexp, reduce_max, reduce_sum
+from .reductions import reduce_logsumexp, reduce_max, reduce_sum
 from .selection import stop_gradient
 
 sigmoid, softplus, relu, elu, tanh = (UNARY[n] for n in ("sigmoid", "softplus", "relu", "elu",
@@ -82,4 +82,4 @@ def _xent_grad(op, g_loss, g_probabilities):
 
 
 __all__ = ["sigmoid", "softplus", "relu", "elu", "tanh", "softmax", "log_softmax", "l2_loss",
-           "sparse_softmax_cross_entropy_with_logits", "normalize_axes"]
+           "sparse_softmax_cross_entropy_with_logits"]
