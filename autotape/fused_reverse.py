@@ -25,13 +25,17 @@ def _interpreter():
     return codes, elementwise.reverse_interpreter().reverse
 
 
+# Below this many records the general pass costs about as little as packing the arrays.
+MIN_RECORDS = 8
+
+
 class _Ineligible(Exception):
     """The tape holds something the interpreter cannot run."""
 
 
 def run(relevant, reach, targets, seeds, sources):
     """{source id: gradient} computed by the interpreter, or None where it does not apply."""
-    if not targets:
+    if len(relevant) < MIN_RECORDS or not targets:
         return None
     shape, dtype = targets[0].shape, targets[0].dtype
     width = int(np.prod(shape, dtype=np.int64))

@@ -46,7 +46,7 @@ step = st.one_of(st.tuples(st.just("u"), st.integers(0, len(UNARY) - 1)),
                  st.tuples(st.sampled_from(["w", "s"]), st.integers(0, len(BINARY) - 1)))
 
 
-@given(program=st.lists(step, min_size=1, max_size=12),
+@given(program=st.lists(step, min_size=1, max_size=24),
        shape=st.sampled_from([(), (3,), (2, 3)]),
        dtype=st.sampled_from([np.float64, np.float32]))
 def test_compiled_and_general_reverse_passes_agree(program, shape, dtype):

@@ -26,9 +26,11 @@ def composite_gradient(definition):
         from ..tape import GradientTape
         from .selection import identity
 
-        # One alias per input position (recorded, so outer tapes stay connected): an input
-        # passed twice, as in x * x, must get each position's gradient once.
-        inputs = [identity(x) for x in op.inputs]
+        inputs = list(op.inputs)
+        if len({x._id for x in inputs}) < len(inputs):
+            # One alias per input position (recorded, so outer tapes stay connected): an
+            # input passed twice, as in x * x, must get each position's gradient once.
+            inputs = [identity(x) for x in inputs]
         with GradientTape() as local:
             for x in inputs:
                 local._watch_one(x)  # this tape only: outer tapes already track what matters
