@@ -89,3 +89,104 @@ BINARY = {
 def uses(expression, name):
     """Whether the formula ``expression`` reads the variable ``name``."""
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ast.parse(expression)))
+
+
+# --- symbolic partial derivatives of formulas -------------------------------------------
+# d/du of each function, as a formula in u (the argument expression is substituted).
+_DERIVATIVES = {
+    "sin": "cos(u)", "cos": "-sin(u)", "tan": "1.0 + tan(u) * tan(u)",
+    "asin": "1.0 / sqrt(1.0 - u * u)", "acos": "-1.0 / sqrt(1.0 - u * u)",
+    "atan": "1.0 / (1.0 + u * u)", "sinh": "cosh(u)", "cosh": "sinh(u)",
+    "tanh": "1.0 - tanh(u) * tanh(u)", "exp": "exp(u)", "log": "1.0 / u",
+    "log1p": "1.0 / (1.0 + u)", "expm1": "exp(u)", "sqrt": "0.5 / sqrt(u)",
+    "sigmoid": "sigmoid(u) * (1.0 - sigmoid(u))", "softplus": "sigmoid(u)",
+    "sign": "0", "floor": "0", "round": "0",
+}
+
+
+def _number(node):
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _sum(u, v):
+    if _number(u) == 0:
+        return v
+    if _number(v) == 0:
+        return u
+    return ast.BinOp(u, ast.Add(), v)
+
+
+def _product(u, v):
+    if _number(u) == 0 or _number(v) == 0:
+        return ast.Constant(0)
+    if _number(u) == 1:
+        return v
+    if _number(v) == 1:
+        return u
+    return ast.BinOp(u, ast.Mult(), v)
+
+
+def _negative(u):
+    return ast.Constant(0) if _number(u) == 0 else ast.UnaryOp(ast.USub(), u)
+
+
+def _substitute(expression, argument):
+    tree = ast.parse(expression, mode="eval").body
+    return _Replace(argument).visit(tree)
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, argument):
+        self.argument = argument
+
+    def visit_Name(self, node):
+        return self.argument if node.id == "u" else node
+
+
+def _partial(node, name):
+    """d node / d name, as an AST (other variables held fixed)."""
+    if isinstance(node, ast.Constant) or isinstance(node, ast.Compare):
+        return ast.Constant(0)
+    if isinstance(node, ast.Name):
+        return ast.Constant(1 if node.id == name else 0)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _negative(_partial(node.operand, name))
+    if isinstance(node, ast.BinOp):
+        u, v = node.left, node.right
+        du, dv = _partial(u, name), _partial(v, name)
+        if isinstance(node.op, ast.Add):
+            return _sum(du, dv)
+        if isinstance(node.op, ast.Sub):
+            return _sum(du, _negative(dv))
+        if isinstance(node.op, ast.Mult):
+            return _sum(_product(du, v), _product(u, dv))
+        if isinstance(node.op, ast.Div):  # du / v - u * dv / v**2
+            quotient = ast.BinOp(du, ast.Div(), v) if _number(du) != 0 else ast.Constant(0)
+            rest = (ast.BinOp(_product(u, dv), ast.Div(), ast.BinOp(v, ast.Mult(), v))
+                    if _number(dv) != 0 else ast.Constant(0))
+            return _sum(quotient, _negative(rest))
+        if isinstance(node.op, ast.Pow):  # v u**(v-1) du + u**v log(u) dv
+            base = _product(_product(v, ast.BinOp(u, ast.Pow(), ast.BinOp(v, ast.Sub(),
+                                                                        ast.Constant(1)))), du)
+            exponent = _product(_product(node, ast.Call(ast.Name("log"), [u], [])), dv)
+            return _sum(base, exponent)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        function, arguments = node.func.id, node.args
+        if function == "where":  # the condition carries no gradient
+            condition, x, y = arguments
+            dx, dy = _partial(x, name), _partial(y, name)
+            if _number(dx) == 0 and _number(dy) == 0:
+                return ast.Constant(0)
+            return ast.Call(ast.Name("where"), [condition, dx, dy], [])
+        (u,) = arguments
+        du = _partial(u, name)
+        if _number(du) == 0:
+            return ast.Constant(0)
+        return _product(_substitute(_DERIVATIVES[function], u), du)
+    raise ValueError(f"cannot differentiate formula node {ast.unparse(node)!r}")
+
+
+@functools.cache
+def partial(expression, name):
+    """The formula of d expression / d name, the other variables held fixed."""
+    return ast.unparse(_partial(ast.parse(expression, mode="eval").body, name))

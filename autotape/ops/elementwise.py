@@ -2,8 +2,9 @@
 
 For each formula this module makes: the operation (``sin``), its gradient rule, and the
 fused backward primitive the rule calls (``SinGrad``: one pass computing g * cos(a)). The
-backward primitive's own gradient comes from evaluating the same formula on Tensors, so
-derivatives of every order need no further code.
+backward primitive's own gradient is the fused primitive again (for g) plus the formula's
+symbolic partial derivatives (``formulas.partial``) evaluated on Tensors, which are recorded
+in turn: derivatives of every order need no further code.
 """
 
 import functools
@@ -15,7 +16,6 @@ from ..kernels import formulas
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import registry
-from .core import composite_gradient
 from .operands import binary_operands
 
 PARALLEL_MIN_SIZE = 16384  # below this, a serial loop beats starting threads
@@ -147,11 +147,17 @@ def _make_unary_backward(name, spec, saved, kernels):
             record_operation(op_type, tensors, (out,), None, "inputs")
         return out
 
-    def definition(*tensors):
-        *values, g = tensors
-        return g * _evaluate(spec.derivative, dict(zip(saved, values)))
+    partials = {n: formulas.partial(spec.derivative, n) for n in saved}
 
-    registry.register(op_type, composite_gradient(definition))
+    @registry.RegisterGradient(op_type)
+    def rule(op, up):
+        # d(g * D)/dg = D, fused again; d(g * D)/ds = g * dD/ds for each saved value s.
+        *values, g = op.inputs
+        env = dict(zip(saved, values))
+        grads = [up * g * _evaluate(partials[n], env) if need and partials[n] != "0" else None
+                 for n, need in zip(saved, op.needs_gradient)]
+        return grads + [backward(*values, up) if op.needs_gradient[-1] else None]
+
     return backward
 
 
@@ -325,18 +331,38 @@ def _make_binary_backward(name, spec, kernels):
                              {"needs": needs, "shape_a": x.shape, "shape_b": y.shape}, "inputs")
         return outs if len(outs) > 1 else outs[0]
 
-    def definition(*tensors, needs, shape_a, shape_b):
-        from .shape import sum_to_shape
+    derivative = {n: getattr(spec, "derivative_" + n) for n in "ab"}
 
-        *values, g = tensors
+    @registry.RegisterGradient(op_type)
+    def rule(op, *ups):
+        # The outputs are g * D_n summed to operand n's shape, for n in needs. Their
+        # gradients: d/dg = sum_n up_n * D_n, and d/ds = sum_n up_n * g * dD_n/ds for each
+        # saved value s (up_n broadcasts back over the output; the tape unbroadcasts).
+        needs = op.attrs["needs"]
+        *values, g = op.inputs
         env = dict(zip(saved[needs], values))
-        shapes = {"a": shape_a, "b": shape_b}
-        grads = tuple(sum_to_shape(g * _evaluate(getattr(spec, "derivative_" + n), env),
-                                   shapes[n], op_type) for n in needs)
-        return grads if len(grads) > 1 else grads[0]
+        up = dict(zip(needs, ups))
+        grads = []
+        for s, need in zip(saved[needs], op.needs_gradient):
+            terms = [up[n] * g * _evaluate(formulas.partial(derivative[n], s), env)
+                     for n in needs if formulas.partial(derivative[n], s) != "0"]
+            grads.append(_total(terms) if need else None)
+        if op.needs_gradient[-1]:
+            grads.append(_total([up[n] * _evaluate(derivative[n], env) for n in needs]))
+        else:
+            grads.append(None)
+        return grads
 
-    registry.register(op_type, composite_gradient(definition))
     return backward
+
+
+def _total(terms):
+    if not terms:
+        return None
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 def _scalar_nd(shape_a, shape_b, out_shape):
