@@ -28,11 +28,12 @@ class Released:
 class Op:
     """One recorded operation, as gradient functions see it: type, inputs, outputs, attrs."""
 
-    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient")
+    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient", "batch")
 
     def __init__(self, type, inputs, outputs, attrs):
         self.type, self.inputs, self.outputs, self.attrs = type, inputs, outputs, attrs
         self.needs_gradient = None  # set by the reverse pass: which inputs want a gradient
+        self.batch = ()  # set by the reverse pass: leading axes of the gradients
 
     def __repr__(self):
         return f"<Op {self.type}>"

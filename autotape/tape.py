@@ -145,26 +145,17 @@ class GradientTape:
         """d target[i...] / d source[j...], of shape target.shape + source.shape."""
         unconnected_gradients = UnconnectedGradients(unconnected_gradients)
         target = _as_tracked(target, "target")
-        flat_sources = nest.flatten(sources)
-        source_tensors = [_as_tracked(s, "source") for s in flat_sources]
+        source_tensors = [_as_tracked(s, "source") for s in nest.flatten(sources)]
         records = self._begin_reverse_pass("jacobian")
-        rows = []
-        for k in range(target.size):
-            seed = np.zeros(target.size, target.dtype)
-            seed[k] = 1
-            grads = backprop(records, [target], [seed.reshape(target.shape)],
-                             source_tensors, release=False)
-            rows.append([grads.get(s._id) for s in source_tensors])
+        seeds = np.eye(target.size, dtype=target.dtype).reshape((target.size,) + target.shape)
         results = []
-        for j, s in enumerate(source_tensors):
-            column = [row[j] for row in rows]
-            if all(g is None for g in column) and target.size:
+        for s, rows in zip(source_tensors, _reverse_passes(records, target, source_tensors,
+                                                           seeds)):
+            if rows is None:
                 results.append(None if unconnected_gradients is UnconnectedGradients.NONE
                                else ops.zeros(target.shape + s.shape, s.dtype))
-                continue
-            column = [ops.zeros(s.shape, s.dtype) if g is None else g for g in column]
-            stacked = ops.stack(column) if column else ops.zeros((0,) + s.shape, s.dtype)
-            results.append(ops.reshape(stacked, target.shape + s.shape))
+            else:
+                results.append(ops.reshape(rows, target.shape + s.shape))
         return nest.pack_like(sources, results)
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
@@ -181,20 +172,56 @@ class GradientTape:
         records = self._begin_reverse_pass("batch_jacobian")
         batch = target.shape[0]
         per_example = int(np.prod(target.shape[1:], dtype=np.int64))
-        columns = []
-        for k in range(per_example):
-            seed = np.zeros((batch, per_example), target.dtype)
-            seed[:, k] = 1
-            grads = backprop(records, [target], [seed.reshape(target.shape)],
-                             [source], release=False)
-            columns.append(grads.get(source._id))
-        if all(g is None for g in columns):
+        # Seed k selects element k of every example at once.
+        seeds = np.broadcast_to(np.eye(per_example, dtype=target.dtype)[:, None, :],
+                                (per_example, batch, per_example))
+        (rows,) = _reverse_passes(records, target, [source],
+                                  seeds.reshape((per_example,) + target.shape))
+        if rows is None:
             if unconnected_gradients is UnconnectedGradients.NONE:
                 return None
             return ops.zeros(target.shape + source.shape[1:], source.dtype)
-        columns = [ops.zeros(source.shape, source.dtype) if g is None else g for g in columns]
-        stacked = ops.stack(columns, axis=1)
-        return ops.reshape(stacked, target.shape + source.shape[1:])
+        by_example = ops.transpose(rows, (1, 0) + tuple(range(2, rows.ndim)))
+        return ops.reshape(by_example, target.shape + source.shape[1:])
+
+
+# Elements in one batched reverse pass (seed rows x the largest source): bounds its memory.
+BATCH_ELEMENTS = 1 << 22
+
+
+def _reverse_passes(records, target, sources, seeds):
+    """Gradients of sum(seed * target) for every row of ``seeds`` (shape (rows,) +
+    target.shape): per source, a Tensor of shape (rows,) + source.shape, or None where
+    unconnected. Rows go through the tape together, as a leading batch axis, where every
+    rule on the way handles one; otherwise one reverse pass per row."""
+    rows = seeds.shape[0]
+    width = max([target.size] + [s.size for s in sources] + [1])
+    chunk = max(1, BATCH_ELEMENTS // width)
+    try:
+        blocks = [backprop(records, [target], [seeds[start:start + chunk]], sources,
+                           release=False, batch=(len(seeds[start:start + chunk]),))
+                  for start in range(0, rows, chunk)]
+        parts = [[block.get(s._id) for s in sources] for block in blocks]
+        sizes = [len(seeds[start:start + chunk]) for start in range(0, rows, chunk)]
+    except _NotBatchable:
+        parts = [[None if g is None else ops.expand_dims(g, 0) for g in
+                  (backprop(records, [target], [seed], sources, release=False).get(s._id)
+                   for s in sources)] for seed in seeds]
+        sizes = [1] * rows
+    results = []
+    for j, s in enumerate(sources):
+        column = [part[j] for part in parts]
+        if all(g is None for g in column):
+            results.append(None)
+            continue
+        column = [ops.zeros((n,) + s.shape, s.dtype) if g is None else g
+                  for g, n in zip(column, sizes)]
+        results.append(column[0] if len(column) == 1 else ops.concat(column, 0))
+    return results
+
+
+class _NotBatchable(Exception):
+    """A rule on the tape cannot take gradients with leading batch axes."""
 
 
 def dtype_is_differentiable(dtype):
@@ -224,11 +251,13 @@ def _finish(grad, source, unconnected):
     return grad
 
 
-def backprop(records, targets, seeds, sources, release):
+def backprop(records, targets, seeds, sources, release, batch=()):
     """The reverse pass: gradients of the targets (weighted by seeds, None meaning ones)
     with respect to every tensor on a path from a source. Returns {tensor id: gradient}.
 
-    ``release``: drop each record once used (the caller handed over the only reference)."""
+    ``release``: drop each record once used (the caller handed over the only reference).
+    ``batch``: leading axes of the seeds and so of every gradient (several reverse passes
+    at once); raises _NotBatchable if a rule on the way cannot take them."""
     reach = {s._id for s in sources if dtype_is_differentiable(s.dtype)}
     source_ids = set(reach)
     relevant = []
@@ -240,7 +269,7 @@ def backprop(records, targets, seeds, sources, release):
                 break
     if release:
         records.clear()  # ``relevant`` now holds the only references
-    if not state.tapes:  # nothing records the reverse pass: it may run compiled
+    if not state.tapes and not batch:  # nothing records the reverse pass: it may run compiled
         fused = fused_reverse.run(relevant, reach, targets, seeds, sources)
         if fused is not None:
             return fused
@@ -253,7 +282,7 @@ def backprop(records, targets, seeds, sources, release):
             seed = ops.ones(target.shape, target.dtype)
         else:
             seed = as_tensor(seed, target.dtype)
-            if seed.shape != target.shape:
+            if seed.shape != batch + target.shape:
                 raise ValueError(f"gradient: output_gradients of shape {seed.shape} for a "
                                  f"target of shape {target.shape}")
         _accumulate(grads, target._id, seed)
@@ -275,13 +304,17 @@ def backprop(records, targets, seeds, sources, release):
                          for y in outputs]
             if all(g is None for g in out_grads):
                 continue
-            out_grads = [ops.zeros(y.shape, y.dtype) if g is None else g
+            out_grads = [ops.zeros(batch + y.shape, y.dtype) if g is None else g
                          for g, y in zip(out_grads, outputs)]
         rule = rules.get(op.type)
         if rule is None:
             registry.gradient_rule(op.type)  # raises the LookupError
         if rule is not_differentiable:
             continue
+        if batch:
+            if op.type not in registry.batch_aware_types:
+                raise _NotBatchable(op.type)
+        op.batch = batch
         inputs = op.inputs
         needs = op.needs_gradient = ((inputs[0]._id in reach,) if len(inputs) == 1
                                      else tuple([x._id in reach for x in inputs]))
@@ -297,8 +330,9 @@ def backprop(records, targets, seeds, sources, release):
             if type(g) is not Tensor:
                 g = as_tensor(g)
             value = g._value
-            if value.shape != x.shape or value.dtype != x.dtype:
-                g = _conform(g, x, op.type)
+            shape = batch + x.shape if batch else x.shape
+            if value.shape != shape or value.dtype != x.dtype:
+                g = _conform(g, shape, x.dtype, op.type, len(batch))
             key = x._id
             previous = get(key)
             if previous is None:
@@ -318,11 +352,11 @@ def _sole_owner(t):
             and t._value.base is None and t._value.flags.writeable)
 
 
-def _conform(g, x, op_type):
+def _conform(g, shape, dtype, op_type, batch_dims):
     """A gradient brought to its input's shape (unbroadcasting) and dtype."""
-    if g.shape != x.shape:
-        g = ops.sum_to_shape(g, x.shape, op_type)
-    return g if g.dtype == x.dtype else ops.cast(g, x.dtype)
+    if g.shape != shape:
+        g = ops.sum_to_shape(g, shape, op_type, batch_dims)
+    return g if g.dtype == dtype else ops.cast(g, dtype)
 
 
 def _accumulate(grads, key, g):

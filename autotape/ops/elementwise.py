@@ -17,6 +17,7 @@ from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import registry
 from .operands import binary_operands
+from .shape import reshape
 
 PARALLEL_MIN_SIZE = 16384  # below this, a serial loop beats starting threads
 
@@ -113,18 +114,19 @@ def _make_unary(name, spec):
         saves = "none"
     elif spec.derivative in ("1", "-1"):
         saves = "none"
-        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else -g)
+        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else -g,
+                          batch_aware=True)
     else:
         saved = tuple(n for n in ("a", "y") if formulas.uses(spec.derivative, n))
         saves = _saves(saved)
         backward = _make_unary_backward(name, spec, saved, kernels)
         if saved == ("a",):
-            registry.register(op_type, lambda op, g: backward(op.inputs[0], g))
+            rule = lambda op, g: backward(op.inputs[0], g)  # noqa: E731
         elif saved == ("y",):
-            registry.register(op_type, lambda op, g: backward(op.outputs[0], g))
+            rule = lambda op, g: backward(op.outputs[0], g)  # noqa: E731
         else:
-            registry.register(op_type,
-                              lambda op, g: backward(op.inputs[0], op.outputs[0], g))
+            rule = lambda op, g: backward(op.inputs[0], op.outputs[0], g)  # noqa: E731
+        registry.register(op_type, rule, batch_aware=True)
     return operation
 
 
@@ -136,6 +138,8 @@ def _make_unary_backward(name, spec, saved, kernels):
 
     def backward(*tensors):
         g = tensors[-1]._value
+        if tensors[0]._value.shape != g.shape:  # g has leading batch axes: broadcast
+            return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
         out = np.empty(g.shape, g.dtype)
         if not kernel:
             kernel.extend(kernels.pair("bwd"))
@@ -149,7 +153,7 @@ def _make_unary_backward(name, spec, saved, kernels):
 
     partials = {n: formulas.partial(spec.derivative, n) for n in saved}
 
-    @registry.RegisterGradient(op_type)
+    @registry.RegisterGradient(op_type, batch_aware=True)
     def rule(op, up):
         # d(g * D)/dg = D, fused again; d(g * D)/ds = g * dD/ds for each saved value s.
         *values, g = op.inputs
@@ -274,7 +278,7 @@ def _make_binary(name, spec):
             gb = backward(needs, x, y, op.outputs[0], g)
         return ga, gb
 
-    registry.register(op_type, rule)
+    registry.register(op_type, rule, batch_aware=True)
     return operation
 
 
@@ -319,6 +323,10 @@ def _make_binary_backward(name, spec, kernels):
         trio = (x, y, out)
         inputs = tuple([trio[i] for i in positions[needs]]) + (g,)
         shape_a, shape_b, gv = x.shape, y.shape, g._value
+        if gv.shape != out.shape:  # g has leading batch axes: broadcast, the tape sums back
+            env = dict(zip(saved[needs], inputs))
+            grads = tuple(g * _evaluate(getattr(spec, "derivative_" + n), env) for n in needs)
+            return grads if len(grads) > 1 else grads[0]
         if shape_a == shape_b:  # the common case, without the broadcasting machinery
             outs = [np.empty(shape_a, gv.dtype) for _ in needs]
             kernels.pick(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
@@ -333,7 +341,7 @@ def _make_binary_backward(name, spec, kernels):
 
     derivative = {n: getattr(spec, "derivative_" + n) for n in "ab"}
 
-    @registry.RegisterGradient(op_type)
+    @registry.RegisterGradient(op_type, batch_aware=True)
     def rule(op, *ups):
         # The outputs are g * D_n summed to operand n's shape, for n in needs. Their
         # gradients: d/dg = sum_n up_n * D_n, and d/ds = sum_n up_n * g * dD_n/ds for each
@@ -341,7 +349,11 @@ def _make_binary_backward(name, spec, kernels):
         needs = op.attrs["needs"]
         *values, g = op.inputs
         env = dict(zip(saved[needs], values))
-        up = dict(zip(needs, ups))
+        shapes = {"a": op.attrs["shape_a"], "b": op.attrs["shape_b"]}
+        # up_n has operand n's shape (after any batch axes): align it with the output's axes.
+        up = {n: u if not op.batch else reshape(
+            u, op.batch + (1,) * (g.ndim - len(shapes[n])) + shapes[n])
+            for n, u in zip(needs, ups)}
         grads = []
         for s, need in zip(saved[needs], op.needs_gradient):
             terms = [up[n] * g * _evaluate(formulas.partial(derivative[n], s), env)

@@ -44,9 +44,15 @@ def getitem(tensor, key):
     return run("StridedSlice", lambda a, key: result, (x,), {"key": key}, "none")
 
 
-@registry.RegisterGradient("StridedSlice")
+def _batched_key(op):
+    """The key with the gradient's leading batch axes taken whole."""
+    key = op.attrs["key"]
+    return (slice(None),) * len(op.batch) + (key if isinstance(key, tuple) else (key,))
+
+
+@registry.RegisterGradient("StridedSlice", batch_aware=True)
 def _getitem_grad(op, g):
-    return scatter_into(g, op.attrs["key"], op.inputs[0].shape)
+    return scatter_into(g, _batched_key(op), op.batch + op.inputs[0].shape)
 
 
 def scatter_into(g, key, shape):
@@ -65,7 +71,8 @@ def scatter_into(g, key, shape):
                "none")
 
 
-registry.register("StridedSliceGrad", lambda op, g: getitem(g, op.attrs["key"]))
+registry.register("StridedSliceGrad", lambda op, g: getitem(g, _batched_key(op)),
+                  batch_aware=True)
 
 
 def gather(params, indices, axis=0, batch_dims=0, name=None):

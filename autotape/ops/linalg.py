@@ -48,7 +48,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     return out
 
 
-@registry.RegisterGradient("MatMul")
+@registry.RegisterGradient("MatMul", batch_aware=True)  # leading axes broadcast in matmul
 def _matmul_grad(op, g):
     x, y = op.inputs
     needs_x, needs_y = op.needs_gradient

@@ -69,7 +69,7 @@ def _xent_forward(logits, labels):
     return loss, probabilities
 
 
-@registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits")
+@registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits", batch_aware=True)
 def _xent_grad(op, g_loss, g_probabilities):
     probabilities = op.outputs[1]
     labels = op.attrs["labels"]

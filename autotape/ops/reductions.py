@@ -134,14 +134,15 @@ reduce_max = _reduction("Max", "reduce_max", MAX, "both")
 reduce_min = _reduction("Min", "reduce_min", MIN, "both")
 
 
-def _expand_back(op, t):
-    """A reduction's output (or its gradient) reshaped to keepdims form."""
-    return reshape(t, _keepdims_shape(op.inputs[0].shape, op.attrs["axes"]))
+def _expand_back(op, t, batch=()):
+    """A reduction's output (or its gradient, with leading axes ``batch``) reshaped to
+    keepdims form."""
+    return reshape(t, batch + _keepdims_shape(op.inputs[0].shape, op.attrs["axes"]))
 
 
-@registry.RegisterGradient("Sum")
+@registry.RegisterGradient("Sum", batch_aware=True)
 def _sum_grad(op, g):
-    return broadcast_to(_expand_back(op, g), op.inputs[0].shape)
+    return broadcast_to(_expand_back(op, g, op.batch), op.batch + op.inputs[0].shape)
 
 
 def _extremum_grad(op, g):
@@ -151,14 +152,14 @@ def _extremum_grad(op, g):
     x = op.inputs[0]
     mask = cast(equal(x, _expand_back(op, op.outputs[0])), g.dtype)
     count = reduce_sum(mask, op.attrs["axes"], keepdims=True)
-    return mask * (_expand_back(op, g) / count)
+    return mask * (_expand_back(op, g, op.batch) / count)
 
 
-registry.register("Max", _extremum_grad)
-registry.register("Min", _extremum_grad)
+registry.register("Max", _extremum_grad, batch_aware=True)
+registry.register("Min", _extremum_grad, batch_aware=True)
 
 
-@registry.RegisterGradient("Prod")
+@registry.RegisterGradient("Prod", batch_aware=True)
 def _prod_grad(op, g):
     # d prod / d x_i is the product of the others: y / x_i where x_i != 0; where x_i == 0
     # it is the product of the non-zero elements if x_i is the only zero, else 0.
@@ -172,7 +173,7 @@ def _prod_grad(op, g):
     product_of_others_at_zero = where(equal(zeros, 1),
                                       reduce_prod(nonzero, axes, keepdims=True), 0)
     others = where(is_zero, product_of_others_at_zero, y / nonzero)
-    return _expand_back(op, g) * others
+    return _expand_back(op, g, op.batch) * others
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):

@@ -4,13 +4,20 @@ import threading
 
 NOT_DIFFERENTIABLE = object()
 rules = {}  # op type -> rule or NOT_DIFFERENTIABLE
+# Op types whose rule also handles gradients with leading batch axes (``op.batch``): one
+# reverse pass then computes many rows of a Jacobian at once.
+batch_aware_types = set()
 _lock = threading.Lock()
 
 
-def register(op_type, rule):
-    """``rule(op, *output_grads)`` returns one gradient (or None) per input of the op."""
+def register(op_type, rule, batch_aware=False):
+    """``rule(op, *output_grads)`` returns one gradient (or None) per input of the op.
+
+    ``batch_aware``: output gradients may carry leading axes ``op.batch`` (the same for every
+    output), and the rule returns input gradients with those leading axes."""
     with _lock:
         rules[op_type] = rule
+        (batch_aware_types.add if batch_aware else batch_aware_types.discard)(op_type)
 
 
 def gradient_rule(op_type):
@@ -24,16 +31,16 @@ def gradient_rule(op_type):
 class RegisterGradient:
     """Decorator: ``@RegisterGradient("Name")`` on ``f(op, grad) -> gradients per input``."""
 
-    def __init__(self, op_type):
+    def __init__(self, op_type, batch_aware=False):
         if not isinstance(op_type, str):
             raise TypeError(f"RegisterGradient: the op type must be a string, got {op_type!r}")
-        self._op_type = op_type
+        self._op_type, self._batch_aware = op_type, batch_aware
 
     def __call__(self, rule):
-        register(self._op_type, rule)
+        register(self._op_type, rule, self._batch_aware)
         return rule
 
 
 def no_gradient(op_type):
     """Register ``op_type`` as not differentiable: its inputs get None, not an error."""
-    register(op_type, NOT_DIFFERENTIABLE)
+    register(op_type, NOT_DIFFERENTIABLE, batch_aware=True)

@@ -42,7 +42,7 @@ def where(condition, x=None, y=None, name=None):
     return run("Select", forward, (c, x, y), None, "inputs")
 
 
-@registry.RegisterGradient("Select")
+@registry.RegisterGradient("Select", batch_aware=True)
 def _where_grad(op, g):
     c = op.inputs[0]
     zero = np.zeros((), g.dtype)
@@ -63,7 +63,7 @@ def cast(x, dtype, name=None):
     return run("Cast", lambda a: a.astype(dtype), (x,), None, "none")
 
 
-@registry.RegisterGradient("Cast")
+@registry.RegisterGradient("Cast", batch_aware=True)
 def _cast_grad(op, g):
     source = op.inputs[0].dtype
     if source.kind not in "fc" or g.dtype.kind not in "fc":
@@ -75,7 +75,7 @@ def identity(input, name=None):
     return run("Identity", lambda a: a, (as_tensor(input),), None, "none")
 
 
-registry.register("Identity", lambda op, g: g)
+registry.register("Identity", lambda op, g: g, batch_aware=True)
 
 
 def stop_gradient(input, name=None):

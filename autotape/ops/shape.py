@@ -29,7 +29,8 @@ def reshape(tensor, shape, name=None):
     return run("Reshape", lambda a: result, (x,), None, "none")
 
 
-registry.register("Reshape", lambda op, g: reshape(g, op.inputs[0].shape))
+registry.register("Reshape", lambda op, g: reshape(g, op.batch + op.inputs[0].shape),
+                  batch_aware=True)
 
 
 def transpose(a, perm=None, name=None):
@@ -41,8 +42,13 @@ def transpose(a, perm=None, name=None):
     return run("Transpose", lambda v, perm: np.transpose(v, perm), (x,), {"perm": perm}, "none")
 
 
-registry.register("Transpose",
-                  lambda op, g: transpose(g, tuple(np.argsort(op.attrs["perm"]))))
+def _transpose_grad(op, g):
+    lead = len(op.batch)
+    inverse = tuple(lead + int(p) for p in np.argsort(op.attrs["perm"]))
+    return transpose(g, tuple(range(lead)) + inverse)
+
+
+registry.register("Transpose", _transpose_grad, batch_aware=True)
 
 
 def expand_dims(input, axis, name=None):
@@ -83,22 +89,30 @@ def _broadcast_forward(a, shape):
     return view if a.size == 1 else view.copy()
 
 
-registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.inputs[0].shape))
+registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.batch + op.inputs[0].shape,
+                                                           batch_dims=len(op.batch)),
+                  batch_aware=True)
 
 
-def sum_to_shape(g, shape, op_type="gradient"):
-    """Unbroadcasting: sum ``g`` over the axes along which ``shape`` was broadcast."""
+def sum_to_shape(g, shape, op_type="gradient", batch_dims=0):
+    """Unbroadcasting: sum ``g`` over the axes along which ``shape`` was broadcast.
+
+    The first ``batch_dims`` axes of both are batch axes (several reverse passes at once):
+    they are kept, and broadcasting aligns the rest."""
     shape = tuple(shape)
     if g.shape == shape:
         return g
     from .reductions import reduce_sum
 
-    lead = g.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:])):
+    lead, nb = g.ndim - len(shape), batch_dims
+    rest = g.shape[nb + lead:] if lead >= 0 else ()
+    if lead < 0 or g.shape[:nb] != shape[:nb] or any(
+            n != 1 and n != m for n, m in zip(shape[nb:], rest)):
         raise ValueError(f"{op_type}: a gradient of shape {g.shape} cannot be summed back to "
                          f"its input's shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    # Sum the extra axes (just after the batch axes) and the axes broadcast from 1.
+    axes = tuple(range(nb, nb + lead)) + tuple(
+        nb + lead + i for i, (n, m) in enumerate(zip(shape[nb:], rest)) if n == 1 and m != 1)
     return reshape(reduce_sum(g, axes, keepdims=True), shape) if axes else reshape(g, shape)
 
 
@@ -119,14 +133,15 @@ def concat(values, axis, name=None):
                tuple(tensors), {"axis": axis}, "none")
 
 
-@registry.RegisterGradient("ConcatV2")
+@registry.RegisterGradient("ConcatV2", batch_aware=True)
 def _concat_grad(op, g):
     from .indexing import getitem
 
     axis, grads, start = op.attrs["axis"], [], 0
+    whole = (slice(None),) * (len(op.batch) + axis)
     for x in op.inputs:
         stop = start + x.shape[axis]
-        grads.append(getitem(g, (slice(None),) * axis + (slice(start, stop),)))
+        grads.append(getitem(g, whole + (slice(start, stop),)))
         start = stop
     return grads
 
@@ -151,10 +166,11 @@ def tile(input, multiples, name=None):
                {"multiples": multiples}, "none")
 
 
-@registry.RegisterGradient("Tile")
+@registry.RegisterGradient("Tile", batch_aware=True)
 def _tile_grad(op, g):
     from .reductions import reduce_sum
 
-    shape, multiples = op.inputs[0].shape, op.attrs["multiples"]
+    shape, multiples, lead = op.inputs[0].shape, op.attrs["multiples"], len(op.batch)
     interleaved = tuple(n for pair in zip(multiples, shape) for n in pair)
-    return reduce_sum(reshape(g, interleaved), tuple(range(0, 2 * len(shape), 2)))
+    return reduce_sum(reshape(g, op.batch + interleaved),
+                      tuple(range(lead, lead + 2 * len(shape), 2)))
