@@ -120,3 +120,26 @@ def test_transforms_compose_with_tapes():
         g = at.grad(lambda t: t**3)(x)  # 3 x^2, recorded on the outer tape
     assert g.numpy() == pytest.approx(3 * 0.16, rel=1e-14)
     assert tape.gradient(g, x).numpy() == pytest.approx(6 * 0.4, rel=1e-14)
+
+
+def test_transforms_accept_numbers_arrays_and_tensors():
+    f = lambda x: at.reduce_sum(x * x)  # noqa: E731
+    for x in (3.0, np.array([1.0, 2.0]), at.constant([1.0, 2.0])):
+        assert_close(at.grad(f)(x).numpy(), 2 * np.asarray(x._value if isinstance(x, at.Tensor) else x))
+    assert at.grad(at.grad(at.grad(lambda x: x**4)))(2.0).numpy() == pytest.approx(48.0)
+
+
+def test_non_scalar_output_where_a_scalar_is_required_is_a_clear_error():
+    with pytest.raises(TypeError, match="scalar.*shape \\(2,\\)"):
+        at.grad(lambda x: x * 2.0)(at.constant([1.0, 2.0]))
+    with pytest.raises(TypeError, match="argument 0 must be a float"):
+        at.grad(lambda n: n * 2)(3)
+
+
+def test_hvp_does_not_form_the_hessian():
+    # A 2000-dimensional Hessian would have 4 million entries; the product needs none.
+    x = at.constant(np.linspace(-1.0, 1.0, 2000))
+    v = at.constant(np.ones(2000))
+    hv = at.hvp(lambda t: at.reduce_sum(at.sin(t) * t))(x, v)
+    xs = x.numpy()
+    assert_close(hv.numpy(), 2 * np.cos(xs) - xs * np.sin(xs), rtol=1e-12, atol=1e-12)

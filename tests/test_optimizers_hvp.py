@@ -105,3 +105,32 @@ def test_sparse_cross_entropy_derivatives_to_third_order():
     g = at.grad(lambda z: at.reduce_sum(loss(z)))(at.constant(logits)).numpy()
     softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
     np.testing.assert_allclose(g, softmax - np.eye(3)[labels], rtol=1e-12, atol=1e-15)
+
+
+def test_module_nested_three_deep_reports_each_variable_once():
+    class Leaf(at.Module):
+        def __init__(self, shared):
+            super().__init__(name="leaf")
+            self.own = at.Variable(1.0, name="own")
+            self.shared = shared
+
+    class Middle(at.Module):
+        def __init__(self, shared):
+            super().__init__(name="middle")
+            self.leaves = [Leaf(shared), Leaf(shared)]
+            self.table = {"w": at.Variable(2.0, name="w")}
+
+    class Top(at.Module):
+        def __init__(self):
+            super().__init__(name="top")
+            self.shared = at.Variable(0.5, name="shared")
+            self.middle = Middle(self.shared)
+            self.frozen = at.Variable(3.0, name="frozen", trainable=False)
+
+    top = Top()
+    names = [v.name for v in top.variables]
+    assert len(names) == len(set(id(v) for v in top.variables)) == 5
+    assert names.count("top/shared") == 1
+    assert "top/middle/w" in names and "top/middle/leaf/own" in names
+    assert [v.name for v in top.trainable_variables].count("top/frozen") == 0
+    assert len(top.submodules) == 3
