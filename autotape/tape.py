@@ -298,6 +298,9 @@ def backprop(records, targets, seeds, sources, release, batch=()):
             g = get(key) if key in source_ids else pop(key, None)
             if g is None:
                 continue
+            # Nothing else holds this gradient (the local name is its only reference): its
+            # memory can take the rule's result.
+            op.donated = in_place and key not in source_ids and _sole_owner(g, 1)
             out_grads = (g,)
         else:
             out_grads = [get(y._id) if y._id in source_ids else pop(y._id, None)
@@ -337,18 +340,19 @@ def backprop(records, targets, seeds, sources, release, batch=()):
             previous = get(key)
             if previous is None:
                 grads[key] = g
-            elif in_place and _sole_owner(previous):
+            elif in_place and _sole_owner(previous, 2):  # the table and `previous`
                 ops.add_into(previous, g)
             else:
                 grads[key] = ops.add(previous, g)
     return grads
 
 
-def _sole_owner(t):
-    """Whether ``t`` (a gradient in the reverse pass's table) and its array are referenced
-    from that table alone, so adding into it in place changes nothing anyone else holds."""
-    # References: the table, the caller's local, this argument (and getrefcount's own).
-    return (sys.getrefcount(t) <= 4 and sys.getrefcount(t._value) <= 2
+def _sole_owner(t, references):
+    """Whether gradient ``t`` is held by no more than the reverse pass's own ``references``
+    (its table, its local names) and its array by ``t`` alone, so writing into the array
+    changes nothing anyone else holds."""
+    # getrefcount counts its own argument, and this function's parameter.
+    return (sys.getrefcount(t) <= references + 2 and sys.getrefcount(t._value) <= 2
             and t._value.base is None and t._value.flags.writeable)
 
 

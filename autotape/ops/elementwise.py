@@ -90,13 +90,15 @@ def _make_unary(name, spec):
     kernels = _Kernels("unary", name)
     forward = []  # (serial, parallel), resolved on the first call
 
-    def operation(x, name=None):
+    def operation(x, name=None, out=None):
+        """``out`` (internal): an array of x's shape and dtype to write the result into."""
         if type(x) is not Tensor:
             x = as_tensor(x)
         a = x._value
         if to_float and a.dtype.kind != "f":
             a = a.astype(np.float64)
-        out = np.empty(a.shape, a.dtype)
+        if out is None:
+            out = np.empty(a.shape, a.dtype)
         if not forward:
             forward.extend(kernels.pair("fwd"))
         serial, parallel = forward
@@ -114,18 +116,19 @@ def _make_unary(name, spec):
         saves = "none"
     elif spec.derivative in ("1", "-1"):
         saves = "none"
-        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else -g,
-                          batch_aware=True)
+        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else operation(
+            g, out=g._value if op.donated else None), batch_aware=True)
     else:
         saved = tuple(n for n in ("a", "y") if formulas.uses(spec.derivative, n))
         saves = _saves(saved)
         backward = _make_unary_backward(name, spec, saved, kernels)
-        if saved == ("a",):
-            rule = lambda op, g: backward(op.inputs[0], g)  # noqa: E731
-        elif saved == ("y",):
-            rule = lambda op, g: backward(op.outputs[0], g)  # noqa: E731
-        else:
-            rule = lambda op, g: backward(op.inputs[0], op.outputs[0], g)  # noqa: E731
+        positions = [("a", "y").index(n) for n in saved]
+
+        def rule(op, g):
+            values = (op.inputs[0], op.outputs[0])
+            return backward(*[values[k] for k in positions], g,
+                            out=g._value if op.donated else None)
+
         registry.register(op_type, rule, batch_aware=True)
     return operation
 
@@ -136,11 +139,13 @@ def _make_unary_backward(name, spec, saved, kernels):
 
     kernel = []  # (serial, parallel), resolved on the first call
 
-    def backward(*tensors):
+    def backward(*tensors, out=None):
+        """``out``: an array to write the result into (the reverse pass donates g's)."""
         g = tensors[-1]._value
         if tensors[0]._value.shape != g.shape:  # g has leading batch axes: broadcast
             return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
-        out = np.empty(g.shape, g.dtype)
+        if out is None:
+            out = np.empty(g.shape, g.dtype)
         if not kernel:
             kernel.extend(kernels.pair("bwd"))
         serial, parallel = kernel
@@ -270,12 +275,14 @@ def _make_binary(name, spec):
             gb = g if sign["b"] == 1 else -g
         needs = ("a" if need_a and "a" in formula_names else "") + (
             "b" if need_b and "b" in formula_names else "")
+        # g's memory may take a result unless g itself is passed on as a gradient
+        donate = op.donated and ga is not g and gb is not g
         if needs == "ab":
-            ga, gb = backward(needs, x, y, op.outputs[0], g)
+            ga, gb = backward(needs, x, y, op.outputs[0], g, donate)
         elif needs == "a":
-            ga = backward(needs, x, y, op.outputs[0], g)
+            ga = backward(needs, x, y, op.outputs[0], g, donate)
         elif needs == "b":
-            gb = backward(needs, x, y, op.outputs[0], g)
+            gb = backward(needs, x, y, op.outputs[0], g, donate)
         return ga, gb
 
     registry.register(op_type, rule, batch_aware=True)
@@ -319,7 +326,9 @@ def _make_binary_backward(name, spec, kernels):
 
     flat_kernel = {needs: f"bwd_{needs}_vv" for needs in ("a", "b", "ab")}
 
-    def backward(needs, x, y, out, g):
+    def backward(needs, x, y, out, g, donate=False):
+        """``donate``: g's array may take the last result (the kernels read g[i] before
+        writing the last output's element i)."""
         trio = (x, y, out)
         inputs = tuple([trio[i] for i in positions[needs]]) + (g,)
         shape_a, shape_b, gv = x.shape, y.shape, g._value
@@ -329,6 +338,8 @@ def _make_binary_backward(name, spec, kernels):
             return grads if len(grads) > 1 else grads[0]
         if shape_a == shape_b:  # the common case, without the broadcasting machinery
             outs = [np.empty(shape_a, gv.dtype) for _ in needs]
+            if donate:
+                outs[-1] = gv
             kernels.pick(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
                                                  *[o.reshape(-1) for o in outs])
         else:
