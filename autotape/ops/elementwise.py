@@ -223,6 +223,7 @@ def _make_binary(name, spec):
     out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
     kernels = _Kernels("binary", name)
     same_shape = []  # (serial, parallel) kernels for operands of one shape, resolved once
+    op_name = name  # ``name`` is also the operation's (ignored) keyword argument
 
     def operation(x, y, name=None):
         x, y = binary_operands(x, y, to_float)
@@ -249,7 +250,6 @@ def _make_binary(name, spec):
             record_operation(op_type, (x, y), (out,), None, saves)
         return out
 
-    op_name = name
     operation.__name__ = operation.__qualname__ = name
     operation.__doc__ = f"Elementwise {name}: {spec.value}, broadcasting like NumPy."
 
@@ -302,13 +302,11 @@ def _make_binary_backward(name, spec, kernels):
     positions = {needs: tuple("aby".index(n) for n in names) for needs, names in saved.items()}
 
     def forward(values, g, needs, shape_a, shape_b):
-        """values: the saved ndarrays (in kernel order); g: the output gradient."""
+        """For operands of different shapes. values: the saved ndarrays (in kernel order);
+        g: the output gradient."""
         shapes = {"a": shape_a, "b": shape_b}
         flat = [v.reshape(-1) for v in values]
-        if shape_a == shape_b:
-            out_shape, layout, nd = shape_a, "vv", None
-        else:
-            out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
+        out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
         if layout != "nd" and all(layout["ab".index(n)] == "v" for n in needs):
             outs = [np.empty(shapes[n], g.dtype) for n in needs]
             kernels.pick(f"bwd_{needs}_{layout}", g.size)(*flat, g.reshape(-1),

@@ -73,7 +73,6 @@ def broadcast_to(input, shape, name=None):
     x = as_tensor(input)
     shape = tuple(int(n) for n in shape)
     try:
-        np.broadcast_shapes(x.shape, shape)
         if np.broadcast_shapes(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
