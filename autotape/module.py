@@ -24,7 +24,8 @@ def _snake_case(name):
 
 class Module:
     """Variables set as attributes (directly or in lists, tuples and dicts) belong to the
-    module, in the order the attributes were set; Variables created inside a subclass's ``__init__`` are named "<module>/<name>"."""
+    module, in the order the attributes were set; Variables created inside a subclass's
+    ``__init__`` are named "<module>/<name>"."""
 
     def __init__(self, name=None):
         self._name = name if name is not None else _unique_name(_snake_case(type(self).__name__))
