@@ -50,7 +50,7 @@ def sign(a):
         return 1
     if a < 0:
         return -1
-    return a
+    return a - a  # 0 for zeros of either sign (NumPy gives sign(-0.0) == 0.0), NaN for NaN
 
 
 @njit(inline="always", error_model="numpy")

@@ -52,11 +52,14 @@ UNARY = {
     "sinh": Unary("sinh(a)", "cosh(a)"),
     "cosh": Unary("cosh(a)", "sinh(a)"),
     "tanh": Unary("tanh(a)", "1.0 - y * y"),
-    "abs": Unary("where(a < 0, -a, a)", "sign(a)", "same"),
+    # "+ 0" turns -0.0 into 0.0, as NumPy's abs does (IEEE: -0.0 + 0.0 == 0.0).
+    "abs": Unary("where(a < 0, -a, a + 0)", "sign(a)", "same"),
     "sigmoid": Unary("sigmoid(a)", "y * (1.0 - y)"),
     "softplus": Unary("softplus(a)", "sigmoid(a)"),
     # ReLU's derivative reads its output only, so the tape keeps the output, not the input.
-    "relu": Unary("where(a > 0, a, 0)", "where(y > 0, 1.0, 0.0)", "same"),
+    # NaN fails every comparison: the tests are written so that it falls through to ``a``
+    # (relu(nan) is nan, as in NumPy's maximum, PyTorch and JAX).
+    "relu": Unary("where(a <= 0, 0, a)", "where(y <= 0, 0.0, 1.0)", "same"),
     "elu": Unary("where(a > 0, a, expm1(a))", "where(a > 0, 1.0, y + 1.0)"),
     "sign": Unary("sign(a)", None, "same"),
     "floor": Unary("floor(a)", None, "same"),
@@ -71,9 +74,14 @@ BINARY = {
     # pow's b-derivative is y*log(a) where a > 0 and 0 elsewhere; the inner where keeps
     # log away from non-positive a so that higher derivatives stay finite.
     "pow": Binary("a ** b", "b * a ** (b - 1)", "where(a > 0, y * log(where(a > 0, a, 1.0)), 0.0)"),
-    # Ties send the whole gradient to the first argument, as TensorFlow does.
-    "maximum": Binary("where(a >= b, a, b)", "where(a >= b, 1.0, 0.0)", "where(a >= b, 0.0, 1.0)"),
-    "minimum": Binary("where(a <= b, a, b)", "where(a <= b, 1.0, 0.0)", "where(a <= b, 0.0, 1.0)"),
+    # Ties send the whole gradient to the first argument, as TensorFlow does. A NaN operand
+    # is the result (as in NumPy) and takes the gradient: ``a != a`` holds only for NaN.
+    "maximum": Binary("where(a >= b, a, where(a != a, a, b))",
+                      "where(a >= b, 1.0, where(a != a, 1.0, 0.0))",
+                      "where(a >= b, 0.0, where(a != a, 0.0, 1.0))"),
+    "minimum": Binary("where(a <= b, a, where(a != a, a, b))",
+                      "where(a <= b, 1.0, where(a != a, 1.0, 0.0))",
+                      "where(a <= b, 0.0, where(a != a, 0.0, 1.0))"),
     "floor_divide": Binary("a // b", None, None),
     "mod": Binary("a % b", "1", "-floor(a / b)"),
     "equal": Binary("a == b", None, None, "bool"),
