@@ -307,8 +307,9 @@ def backprop(records, targets, seeds, sources, release, batch=()):
                          for y in outputs]
             if all(g is None for g in out_grads):
                 continue
-            out_grads = [ops.zeros(batch + y.shape, y.dtype) if g is None else g
-                         for g, y in zip(out_grads, outputs)]
+            if op.type not in registry.accepts_missing_types:
+                out_grads = [ops.zeros(batch + y.shape, y.dtype) if g is None else g
+                             for g, y in zip(out_grads, outputs)]
         rule = rules.get(op.type)
         if rule is None:
             registry.gradient_rule(op.type)  # raises the LookupError

@@ -71,9 +71,11 @@ BINARY = {
     "subtract": Binary("a - b", "1", "-1"),
     "multiply": Binary("a * b", "b", "a"),
     "divide": Binary("a / b", "1.0 / b", "-y / b", "float"),
-    # pow's b-derivative is y*log(a) where a > 0 and 0 elsewhere; the inner where keeps
-    # log away from non-positive a so that higher derivatives stay finite.
-    "pow": Binary("a ** b", "b * a ** (b - 1)", "where(a > 0, y * log(where(a > 0, a, 1.0)), 0.0)"),
+    # pow at its boundary (see POW_CONVENTION): the a-derivative b * a**(b-1) is 0 at
+    # a == 0 and b == 0 (x**0 is constant), not 0 * inf; the b-derivative y*log(a) is 0 where
+    # a <= 0, as in TensorFlow; the inner wheres keep 0 * inf and log(0) out of every term.
+    "pow": Binary("a ** b", "where(a == 0, where(b == 0, 0.0, b * a ** (b - 1)), b * a ** (b - 1))",
+                  "where(a > 0, y * log(where(a > 0, a, 1.0)), 0.0)"),
     # Ties send the whole gradient to the first argument, as TensorFlow does. A NaN operand
     # is the result (as in NumPy) and takes the gradient: ``a != a`` holds only for NaN.
     "maximum": Binary("where(a >= b, a, where(a != a, a, b))",
@@ -110,6 +112,31 @@ _DERIVATIVES = {
     "sigmoid": "sigmoid(u) * (1.0 - sigmoid(u))", "softplus": "sigmoid(u)",
     "sign": "0", "floor": "0", "round": "0",
 }
+
+
+POW_CONVENTION = """\
+a ** b at its boundary points. d/da is b * a**(b-1), taken as 0 where a == 0 and b == 0
+(x**0 is constant); so the second derivative d2/da2 of x**1 at 0 is 0, of x**2 is 2, of x**0.5
+is -inf and of x**-1 is +inf. d/db is a**b * log(a) where a > 0 and 0 where a <= 0 (as in
+TensorFlow): at a == 0 every term carrying log(a) is 0, so d2/(da db) at a == 0 is a**(b-1) (0 if b == 0)."""
+
+
+def _pow_base_derivative(u, v):
+    """d(u**v)/du = v * u**(v-1), and 0 where u == 0 and v == 0 (never 0 * inf)."""
+    power = ast.BinOp(v, ast.Mult(), ast.BinOp(u, ast.Pow(), ast.BinOp(v, ast.Sub(),
+                                                                       ast.Constant(1))))
+    zero = ast.Constant(0.0)
+    inner = ast.Call(ast.Name("where"), [ast.Compare(v, [ast.Eq()], [zero]), zero, power], [])
+    return ast.Call(ast.Name("where"), [ast.Compare(u, [ast.Eq()], [zero]), inner, power], [])
+
+
+def _pow_exponent_derivative(node, u):
+    """d(u**v)/dv = u**v * log(u) where u > 0, else 0 (log never sees u <= 0)."""
+    zero, one = ast.Constant(0.0), ast.Constant(1.0)
+    positive = ast.Compare(u, [ast.Gt()], [zero])
+    safe = ast.Call(ast.Name("where"), [positive, u, one], [])
+    term = ast.BinOp(node, ast.Mult(), ast.Call(ast.Name("log"), [safe], []))
+    return ast.Call(ast.Name("where"), [positive, term, zero], [])
 
 
 def _number(node):
@@ -173,11 +200,9 @@ def _partial(node, name):
             rest = (ast.BinOp(_product(u, dv), ast.Div(), ast.BinOp(v, ast.Mult(), v))
                     if _number(dv) != 0 else ast.Constant(0))
             return _sum(quotient, _negative(rest))
-        if isinstance(node.op, ast.Pow):  # v u**(v-1) du + u**v log(u) dv
-            base = _product(_product(v, ast.BinOp(u, ast.Pow(), ast.BinOp(v, ast.Sub(),
-                                                                        ast.Constant(1)))), du)
-            exponent = _product(_product(node, ast.Call(ast.Name("log"), [u], [])), dv)
-            return _sum(base, exponent)
+        if isinstance(node.op, ast.Pow):  # v u**(v-1) du + u**v log(u) dv, guarded as pow's
+            return _sum(_product(_pow_base_derivative(u, v), du),
+                        _product(_pow_exponent_derivative(node, u), dv))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         function, arguments = node.func.id, node.args
         if function == "where":  # the condition carries no gradient

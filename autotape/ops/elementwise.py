@@ -350,11 +350,12 @@ def _make_binary_backward(name, spec, kernels):
 
     derivative = {n: getattr(spec, "derivative_" + n) for n in "ab"}
 
-    @registry.RegisterGradient(op_type, batch_aware=True)
+    @registry.RegisterGradient(op_type, batch_aware=True, accepts_missing=True)
     def rule(op, *ups):
         # The outputs are g * D_n summed to operand n's shape, for n in needs. Their
         # gradients: d/dg = sum_n up_n * D_n, and d/ds = sum_n up_n * g * dD_n/ds for each
         # saved value s (up_n broadcasts back over the output; the tape unbroadcasts).
+        # An output no gradient reached (up_n None) adds no term: 0 * inf would be NaN.
         needs = op.attrs["needs"]
         *values, g = op.inputs
         env = dict(zip(saved[needs], values))
@@ -362,14 +363,14 @@ def _make_binary_backward(name, spec, kernels):
         # up_n has operand n's shape (after any batch axes): align it with the output's axes.
         up = {n: u if not op.batch else reshape(
             u, op.batch + (1,) * (g.ndim - len(shapes[n])) + shapes[n])
-            for n, u in zip(needs, ups)}
+            for n, u in zip(needs, ups) if u is not None}
         grads = []
         for s, need in zip(saved[needs], op.needs_gradient):
             terms = [up[n] * g * _evaluate(formulas.partial(derivative[n], s), env)
-                     for n in needs if formulas.partial(derivative[n], s) != "0"]
+                     for n in up if formulas.partial(derivative[n], s) != "0"]
             grads.append(_total(terms) if need else None)
         if op.needs_gradient[-1]:
-            grads.append(_total([up[n] * _evaluate(derivative[n], env) for n in needs]))
+            grads.append(_total([up[n] * _evaluate(derivative[n], env) for n in up]))
         else:
             grads.append(None)
         return grads

@@ -69,15 +69,19 @@ def _xent_forward(logits, labels):
     return loss, probabilities
 
 
-@registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits", batch_aware=True)
+@registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits", batch_aware=True,
+                           accepts_missing=True)
 def _xent_grad(op, g_loss, g_probabilities):
     probabilities = op.outputs[1]
-    labels = op.attrs["labels"]
-    one_hot = (labels[:, None] == np.arange(probabilities.shape[1])).astype(g_loss.dtype)
-    grad = expand_dims(g_loss, -1) * (probabilities - one_hot)
-    if np.any(g_probabilities._value):  # the softmax output's own gradient, if it has one
-        grad = grad + probabilities * (
+    grad = None
+    if g_loss is not None:
+        labels = op.attrs["labels"]
+        one_hot = (labels[:, None] == np.arange(probabilities.shape[1])).astype(g_loss.dtype)
+        grad = expand_dims(g_loss, -1) * (probabilities - one_hot)
+    if g_probabilities is not None:  # the softmax output's own gradient
+        softmax_grad = probabilities * (
             g_probabilities - reduce_sum(g_probabilities * probabilities, -1, keepdims=True))
+        grad = softmax_grad if grad is None else grad + softmax_grad
     return grad
 
 

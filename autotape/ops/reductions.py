@@ -8,7 +8,7 @@ import numpy as np
 from ..tensor import as_tensor
 from . import registry
 from .core import run
-from .shape import broadcast_to, reshape
+from .shape import broadcast_to, expand_dims, reshape
 
 PARALLEL_MIN_SIZE = 65536
 SUM, PROD, MAX, MIN = 0, 1, 2, 3
@@ -161,19 +161,37 @@ registry.register("Min", _extremum_grad, batch_aware=True)
 
 @registry.RegisterGradient("Prod", batch_aware=True)
 def _prod_grad(op, g):
-    # d prod / d x_i is the product of the others: y / x_i where x_i != 0; where x_i == 0
-    # it is the product of the non-zero elements if x_i is the only zero, else 0.
-    from . import cast, equal, where
+    # d prod / d x_i is the product of the other elements, computed without dividing by x_i.
+    return _expand_back(op, g, op.batch) * _products_of_others(op.inputs[0], op.attrs["axes"])
 
-    x, axes = op.inputs[0], op.attrs["axes"]
-    y = _expand_back(op, op.outputs[0])
-    is_zero = equal(x, 0)
-    nonzero = where(is_zero, 1, x)
-    zeros = reduce_sum(cast(is_zero, x.dtype), axes, keepdims=True)
-    product_of_others_at_zero = where(equal(zeros, 1),
-                                      reduce_prod(nonzero, axes, keepdims=True), 0)
-    others = where(is_zero, product_of_others_at_zero, y / nonzero)
-    return _expand_back(op, g, op.batch) * others
+
+def _products_of_others(x, axes):
+    """For each element of x, the product of the other elements along ``axes``.
+
+    No division, so zeros and infinities give what the product itself gives (for [inf, 0, 2]:
+    [0, inf, nan]). A pairwise product tree: upwards, each level multiplies neighbours;
+    downwards, each element's "others" is its parent's times its sibling's product. Built from
+    recorded operations, so it is differentiable again."""
+    from . import concat, ones, transpose
+
+    kept = tuple(i for i in range(x.ndim) if i not in axes)
+    perm = kept + tuple(axes)
+    moved = transpose(x, perm)
+    outer = moved.shape[:len(kept)]
+    n = math.prod(moved.shape[len(kept):])
+    level = reshape(moved, outer + (n,))
+    width = 1 << max(0, n - 1).bit_length()  # the next power of two, padded with ones
+    if width > n:
+        level = concat([level, ones(outer + (width - n,), x.dtype)], -1)
+    levels = []
+    while level.shape[-1] > 1:
+        levels.append(reshape(level, outer + (-1, 2)))
+        level = levels[-1][..., 0] * levels[-1][..., 1]
+    others = ones(outer + (1,), x.dtype)
+    for pairs in reversed(levels):
+        others = reshape(expand_dims(others, -1) * pairs[..., ::-1], outer + (-1,))
+    others = reshape(others[..., :n], moved.shape)
+    return transpose(others, tuple(int(i) for i in np.argsort(perm)))
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):

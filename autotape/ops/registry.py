@@ -7,17 +7,23 @@ rules = {}  # op type -> rule or NOT_DIFFERENTIABLE
 # Op types whose rule also handles gradients with leading batch axes (``op.batch``): one
 # reverse pass then computes many rows of a Jacobian at once.
 batch_aware_types = set()
+# Op types of several outputs whose rule takes None for an output no gradient reached (a
+# symbolic zero). Other rules get zeros: 0 * inf in their formulas would then be NaN.
+accepts_missing_types = set()
 _lock = threading.Lock()
 
 
-def register(op_type, rule, batch_aware=False):
+def register(op_type, rule, batch_aware=False, accepts_missing=False):
     """``rule(op, *output_grads)`` returns one gradient (or None) per input of the op.
 
     ``batch_aware``: output gradients may carry leading axes ``op.batch`` (the same for every
-    output), and the rule returns input gradients with those leading axes."""
+    output), and the rule returns input gradients with those leading axes.
+    ``accepts_missing``: output gradients no gradient reached are None, not zeros."""
     with _lock:
         rules[op_type] = rule
         (batch_aware_types.add if batch_aware else batch_aware_types.discard)(op_type)
+        (accepts_missing_types.add if accepts_missing else accepts_missing_types.discard)(
+            op_type)
 
 
 def gradient_rule(op_type):
@@ -31,13 +37,13 @@ def gradient_rule(op_type):
 class RegisterGradient:
     """Decorator: ``@RegisterGradient("Name")`` on ``f(op, grad) -> gradients per input``."""
 
-    def __init__(self, op_type, batch_aware=False):
+    def __init__(self, op_type, batch_aware=False, accepts_missing=False):
         if not isinstance(op_type, str):
             raise TypeError(f"RegisterGradient: the op type must be a string, got {op_type!r}")
-        self._op_type, self._batch_aware = op_type, batch_aware
+        self._op_type, self._options = op_type, (batch_aware, accepts_missing)
 
     def __call__(self, rule):
-        register(self._op_type, rule, self._batch_aware)
+        register(self._op_type, rule, *self._options)
         return rule
 
 
