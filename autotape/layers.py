@@ -17,6 +17,8 @@ class Dense(Module):
 
     def __init__(self, units, activation=None, use_bias=True, name=None):
         super().__init__(name=name)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
         if callable(activation) or activation is None:
             self.activation = activation

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, Variable
 
 PARALLEL_MIN_SIZE = 65536
 
@@ -27,7 +27,8 @@ def _kernel(name, size):
 
 def _updates(grads_and_vars, optimizer):
     """(flat gradient, flat writable value, variable) for each pair with a gradient."""
-    for g, v in grads_and_vars:
+    for pair in grads_and_vars:
+        g, v = _pair(pair, optimizer)
         if g is None:
             continue
         g = np.asarray(g._value if isinstance(g, Tensor) else g)
@@ -39,6 +40,22 @@ def _updates(grads_and_vars, optimizer):
                             f"{v.dtype}; only float variables can be trained")
         value = v._writable_value()
         yield np.ascontiguousarray(g, value.dtype).reshape(-1), value.reshape(-1), v
+
+
+def _pair(pair, optimizer):
+    try:
+        if isinstance(pair, Tensor):
+            raise TypeError
+        g, v = pair
+    except (TypeError, ValueError):
+        raise TypeError(f"{optimizer}.apply_gradients: expected (gradient, Variable) pairs, "
+                        f"got {type(pair).__name__} {pair!r:.80}") from None
+    if not isinstance(v, Variable):
+        hint = ("; the pairs look swapped: give (gradient, variable)"
+                if isinstance(g, Variable) else "; only Variables can be updated")
+        raise TypeError(f"{optimizer}.apply_gradients: the second element of each pair must "
+                        f"be a Variable, got {type(v).__name__}{hint}")
+    return g, v
 
 
 class SGD:

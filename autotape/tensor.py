@@ -1,7 +1,7 @@
 """Tensor and Variable: immutable NumPy values with identities the tapes can track."""
 
 import itertools
-import sys
+import warnings
 
 import numpy as np
 
@@ -43,13 +43,19 @@ class Tensor:
         """The value: a NumPy scalar for 0-d tensors, else a read-only ndarray view."""
         if self._value.ndim == 0:
             return self._value[()]
-        view = self._value.view()
-        view.flags.writeable = False
-        return view
+        return readonly(self._value)
 
     def __array__(self, dtype=None, copy=None):
-        value = self._value if dtype is None else self._value.astype(dtype)
-        return value.copy() if copy else value
+        """NumPy's conversion (``np.asarray``): a read-only view, or a copy; never the buffer
+        itself, which every operation recorded from this tensor shares."""
+        _warn_if_recording(self)
+        value = self._value
+        if dtype is not None and np.dtype(dtype) != value.dtype:
+            if copy is False:
+                raise ValueError(f"__array__: a {value.dtype} tensor cannot become "
+                                 f"{np.dtype(dtype)} without a copy")
+            return value.astype(dtype)
+        return value.copy() if copy else readonly(value)
 
     def __len__(self):
         if self._value.ndim == 0:
@@ -134,50 +140,74 @@ class Variable(Tensor):
     Reading a trainable Variable inside a tape makes the tape watch it. Operations see a
     snapshot of the value at the time they ran."""
 
-    __slots__ = ("trainable", "name")
+    __slots__ = ("trainable", "name", "_handed_out")
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
-        value = to_array(initial_value, dtypes.as_dtype(dtype))
-        # C order, so that optimizers can update the value in place through a flat view.
-        super().__init__(value if value.flags.c_contiguous else value.copy(order="C"))
+        dtype = dtypes.as_dtype(dtype)
+        value = to_array(initial_value, None, "Variable") if dtype is None else assignable(
+            initial_value, dtype, "Variable")
+        if isinstance(initial_value, Tensor) or not value.flags.c_contiguous:
+            # Its own C-ordered array, so that optimizers can update it through a flat view.
+            value = value.copy(order="C")
+        super().__init__(value)
         self.trainable = bool(trainable)
         self.name = naming.qualify("Variable" if name is None else str(name))
+        # Whether the current array was handed out (to an operation, a tape, a numpy() view):
+        # then it is never written in place again.
+        self._handed_out = False
 
     def _read(self):
         """A Tensor holding the current value with this Variable's identity."""
         if self.trainable:
             recording.variable_accessed(self)
+        self._handed_out = True
         snapshot = Tensor.__new__(Tensor)
         snapshot._value, snapshot._id = self._value, self._id
         return snapshot
 
+    def numpy(self):
+        self._handed_out = True
+        return super().numpy()
+
+    def __array__(self, dtype=None, copy=None):
+        self._handed_out = True
+        return super().__array__(dtype, copy)
+
     def _set(self, value, operation):
-        value = np.asarray(value._value if isinstance(value, Tensor) else value)
+        value = assignable(value, self._value.dtype, operation)
         if value.shape != self._value.shape:
-            try:
-                value = np.broadcast_to(value, self._value.shape)
-            except ValueError:
+            if not broadcasts_to(value.shape, self.shape):
                 raise ValueError(f"{operation}: cannot assign a value of shape {value.shape} "
-                                 f"to a Variable of shape {self.shape}") from None
+                                 f"to a Variable of shape {self.shape}")
+            value = np.broadcast_to(value, self.shape)
         # A new array, not an in-place write: recorded operations keep the old value.
-        self._value = value.astype(self._value.dtype, copy=True)
+        self._value = np.array(value, order="C")
+        self._handed_out = False
         return self
 
     def _writable_value(self):
-        """The value's array, safe to update in place: copied first if anything else (an
-        operation recorded on a tape, a ``numpy()`` view) still holds it."""
-        if sys.getrefcount(self._value) > 2 or not self._value.flags.writeable:
+        """The value's array, safe to update in place: copied first if it was ever handed
+        out (to an operation recorded on a tape, a ``numpy()`` view, ...)."""
+        if self._handed_out:
             self._value = self._value.copy()  # copy on write
+            self._handed_out = False
         return self._value
 
     def assign(self, value):
         return self._set(value, "assign")
 
     def assign_add(self, delta):
-        return self._set(self._value + np.asarray(_value_of(delta)), "assign_add")
+        return self._set(self._value + self._delta(delta, "assign_add"), "assign_add")
 
     def assign_sub(self, delta):
-        return self._set(self._value - np.asarray(_value_of(delta)), "assign_sub")
+        return self._set(self._value - self._delta(delta, "assign_sub"), "assign_sub")
+
+    def _delta(self, delta, operation):
+        delta = assignable(delta, self._value.dtype, operation)
+        if not broadcasts_to(delta.shape, self.shape):
+            raise ValueError(f"{operation}: a delta of shape {delta.shape} for a Variable of "
+                             f"shape {self.shape}")
+        return delta
 
     def value(self):
         return self._read()
@@ -191,12 +221,35 @@ class Variable(Tensor):
                 f"dtype={self.dtype}>")
 
 
-def _value_of(x):
-    return x._value if isinstance(x, Tensor) else x
+def readonly(array):
+    """A view of ``array`` that cannot be written through."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
-def to_array(value, dtype=None):
-    """A fresh ndarray from a Python value, array or Tensor, with autotape's dtype rules."""
+def _warn_if_recording(tensor):
+    """np.asarray(t) or np.array([t, ...]) on a tensor a tape records: the array it makes
+    has no history, so gradients through it are lost. Warned once per call site."""
+    for tape in recording.state.tapes:
+        if tensor._id in tape._tracked:
+            warnings.warn("converting a Tensor that a GradientTape is recording to a NumPy "
+                          "array (np.asarray, np.array) cuts the gradient: keep it a Tensor "
+                          "(build arrays of tensors with at.stack or at.concat)", stacklevel=3)
+            return
+
+
+def broadcasts_to(shape, target):
+    """Whether an array of ``shape`` broadcasts to ``target`` without changing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def to_array(value, dtype=None, operation="constant"):
+    """An ndarray from a Python value, array or Tensor, with autotape's dtype rules (a
+    Tensor's own array when no conversion is needed: callers must not write to it)."""
     if isinstance(value, Tensor):
         array = value._value
         return array.astype(dtype) if dtype is not None and dtype != array.dtype else array
@@ -204,14 +257,49 @@ def to_array(value, dtype=None):
         dtype = dtypes.python_number_dtype(value)
     try:
         array = np.array(value, dtype=dtype)
+    except OverflowError:
+        raise OverflowError(f"{operation}: {value!r} does not fit in {np.dtype(dtype or int)}; "
+                            "give dtype=float64 (or a smaller value)") from None
     except (TypeError, ValueError) as e:
-        raise TypeError(f"cannot convert {type(value).__name__} to a tensor"
+        raise TypeError(f"{operation}: cannot convert {type(value).__name__} to a tensor"
                         + (f" of dtype {dtype}" if dtype is not None else "") + f": {e}") from None
-    if array.dtype.kind not in "biuf" or array.dtype == np.float16:
-        raise TypeError(f"cannot convert {type(value).__name__} to a tensor of NumPy dtype "
-                        f"{array.dtype}: autotape supports bool, integer, float32 and float64 "
-                        "tensors")
+    _check_supported(array.dtype, value, operation)
     return array
+
+
+def _check_supported(dtype, value, operation):
+    if dtype.kind not in "biuf" or dtype == np.float16:
+        raise TypeError(f"{operation}: cannot convert {type(value).__name__} to a tensor of "
+                        f"NumPy dtype {dtype}: autotape supports bool, integer, float32 and "
+                        "float64 tensors")
+
+
+def assignable(value, dtype, operation):
+    """``value`` as an array that ``dtype`` holds as given: NumPy's "same_kind" casting (no
+    floats into integers), and no integer that wraps around or finite float that overflows
+    (rounding float64 to float32 is fine)."""
+    if isinstance(value, Tensor):
+        array = value._value
+    else:
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise TypeError(f"{operation}: cannot convert {type(value).__name__} to "
+                            f"{dtype}: {e}") from None
+    _check_supported(array.dtype, value, operation)
+    if not np.can_cast(array.dtype, dtype, "same_kind"):
+        raise TypeError(f"{operation}: cannot store {array.dtype} values in a Variable of "
+                        f"dtype {dtype} (NumPy's same_kind rule); cast them first")
+    with np.errstate(all="ignore"):
+        converted = array.astype(dtype)
+        if dtype.kind == "f":
+            lost = np.isfinite(array) & ~np.isfinite(converted)
+        else:
+            lost = converted.astype(array.dtype) != array
+    if np.any(lost):
+        raise ValueError(f"{operation}: {array[lost].reshape(-1)[0].item()!r} does not fit in "
+                         f"a Variable of dtype {dtype}")
+    return converted
 
 
 def as_tensor(x, dtype=None):

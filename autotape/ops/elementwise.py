@@ -84,23 +84,37 @@ def _saves(saved_names):
 
 
 # --- unary ------------------------------------------------------------------------------
+# Unary primitives NumPy does not define on booleans (``-True`` is a TypeError there too).
+_NOT_FOR_BOOLEANS = {"negative": " (use x == False for a logical not)", "sign": ""}
+# NumPy's domain errors for integer operands: (test on the operands, message).
+_INTEGER_DOMAIN = {
+    "pow": (lambda a, b: bool(np.any(b < 0)),
+            "integers to negative integer powers are not allowed (as in NumPy); use floats"),
+}
+
+
 def _make_unary(name, spec):
     op_type = _camel(name)
     to_float = spec.result == "float"
     kernels = _Kernels("unary", name)
-    forward = []  # (serial, parallel), resolved on the first call
+    forward = None  # (serial, parallel), resolved on the first call
+    op_name = name  # ``name`` is also the operation's (ignored) keyword argument
 
     def operation(x, name=None, out=None):
         """``out`` (internal): an array of x's shape and dtype to write the result into."""
+        nonlocal forward
         if type(x) is not Tensor:
             x = as_tensor(x)
         a = x._value
         if to_float and a.dtype.kind != "f":
             a = a.astype(np.float64)
+        elif a.dtype.kind == "b" and op_name in _NOT_FOR_BOOLEANS:
+            raise TypeError(f"{op_name}: not defined for bool tensors, as in NumPy"
+                            + _NOT_FOR_BOOLEANS[op_name])
         if out is None:
             out = np.empty(a.shape, a.dtype)
-        if not forward:
-            forward.extend(kernels.pair("fwd"))
+        if forward is None:  # one assignment: threads racing here all store the same pair
+            forward = kernels.pair("fwd")
         serial, parallel = forward
         (parallel if a.size >= PARALLEL_MIN_SIZE else serial)(a.reshape(-1), out.reshape(-1))
         out = Tensor(out)
@@ -137,17 +151,18 @@ def _make_unary_backward(name, spec, saved, kernels):
     """The fused primitive g * derivative(saved values), e.g. "SinGrad"."""
     op_type = _camel(name) + "Grad"
 
-    kernel = []  # (serial, parallel), resolved on the first call
+    kernel = None  # (serial, parallel), resolved on the first call
 
     def backward(*tensors, out=None):
         """``out``: an array to write the result into (the reverse pass donates g's)."""
+        nonlocal kernel
         g = tensors[-1]._value
         if tensors[0]._value.shape != g.shape:  # g has leading batch axes: broadcast
             return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
         if out is None:
             out = np.empty(g.shape, g.dtype)
-        if not kernel:
-            kernel.extend(kernels.pair("bwd"))
+        if kernel is None:
+            kernel = kernels.pair("bwd")
         serial, parallel = kernel
         (parallel if g.size >= PARALLEL_MIN_SIZE else serial)(
             *[t._value.reshape(-1) for t in tensors], out.reshape(-1))
@@ -222,16 +237,20 @@ def _make_binary(name, spec):
     to_float = spec.result == "float"
     out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
     kernels = _Kernels("binary", name)
-    same_shape = []  # (serial, parallel) kernels for operands of one shape, resolved once
+    same_shape = None  # (serial, parallel) kernels for operands of one shape, resolved once
     op_name = name  # ``name`` is also the operation's (ignored) keyword argument
+    integer_check = _INTEGER_DOMAIN.get(name)
 
     def operation(x, y, name=None):
+        nonlocal same_shape
         x, y = binary_operands(x, y, to_float)
         a, b = x._value, y._value
+        if integer_check is not None and a.dtype.kind in "iu" and integer_check[0](a, b):
+            raise ValueError(f"{op_name}: {integer_check[1]}")
         if a.shape == b.shape:
             out = np.empty(a.shape, out_dtype or a.dtype)
-            if not same_shape:
-                same_shape.extend(kernels.pair("fwd_vv"))
+            if same_shape is None:  # one assignment: racing threads store the same pair
+                same_shape = kernels.pair("fwd_vv")
             serial, parallel = same_shape
             (parallel if out.size >= PARALLEL_MIN_SIZE else serial)(
                 a.reshape(-1), b.reshape(-1), out.reshape(-1))

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import nest
 from ..recording import record_operation, state
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, readonly
 from . import registry
 
 
@@ -49,7 +49,7 @@ def primitive(fn=None, *, name=None):
     @functools.wraps(fn)
     def wrapper(*args, **attrs):
         inputs = tuple(as_tensor(a) for a in args)
-        result = fn(*[x._value for x in inputs], **attrs)
+        result = fn(*[readonly(x._value) for x in inputs], **attrs)  # inputs stay as they are
         results = result if isinstance(result, tuple) else (result,)
         outputs = tuple(Tensor(np.asarray(r)) for r in results)
         if state.tapes:

@@ -208,6 +208,8 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
     x = as_tensor(input_tensor)
     axes = normalize_axes(axis, x.ndim, "reduce_logsumexp")
+    if any(x.shape[i] == 0 for i in axes):  # log of an empty sum: -inf, as in NumPy
+        return log(reduce_sum(exp(x), axes, keepdims))
     m = reduce_max(x, axes, keepdims=True)
     m = stop_gradient(where(less(abs(m), np.inf), m, 0))  # all -inf rows stay finite
     result = log(reduce_sum(exp(x - m), axes, keepdims=True)) + m
