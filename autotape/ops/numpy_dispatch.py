@@ -3,6 +3,7 @@ run autotape operations (recorded, returning Tensors). Functions autotape lacks 
 on the values and return arrays; if that cuts a gradient being recorded, a warning says so.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -37,7 +38,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return getattr(_ops(), name)(*inputs)
     if method == "reduce" and ufunc is np.add and set(kwargs) <= {"axis", "keepdims"}:
         return _ops().reduce_sum(inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
-    return _unrecorded(getattr(ufunc, method), inputs, kwargs, f"np.{ufunc.__name__}")
+    what = numpy_name(ufunc) + ("" if method == "__call__" else f".{method}")
+    return _unrecorded(getattr(ufunc, method), inputs, kwargs, what)
 
 
 def _reduction(op_name):
@@ -67,13 +69,15 @@ def _tile(a, reps):
 def _dot(a, b, out=None):
     if out is not None:
         return NotImplemented
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return _ops().multiply(a, b)
-    return _ops().matmul(a, b)
+    from .linalg import dot
+
+    return dot(a, b)
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
-    return _ops().norm(x, "euclidean" if ord is None else ord, axis, keepdims)
+    from .linalg import numpy_norm
+
+    return numpy_norm(x, ord, axis, keepdims)
 
 
 def _argmax(a, axis=None, out=None, keepdims=False):
@@ -112,7 +116,25 @@ def array_function(func, args, kwargs):
         result = implementation(*args, **kwargs)
         if result is not NotImplemented:
             return result
-    return _unrecorded(func, args, kwargs, f"np.{func.__name__}")
+    return _unrecorded(func, args, kwargs, numpy_name(func))
+
+
+def numpy_name(func):
+    """How NumPy's users write ``func``: ``np.linalg.inv``, ``np.fft.fft``, ``np.cumsum``.
+    From its ``__module__``: the shortest public prefix of it that holds the function."""
+    name = getattr(func, "__name__", None) or repr(func)
+    module = getattr(func, "__module__", None) or "numpy"
+    parts = module.split(".")
+    if parts[0] != "numpy":
+        return f"{module}.{name}"
+    for end in range(1, len(parts) + 1):
+        if any(p.startswith("_") for p in parts[:end]):
+            break
+        namespace = sys.modules.get(".".join(parts[:end]))
+        if namespace is not None and getattr(namespace, name, None) is func:
+            return ".".join(["np"] + parts[1:end] + [name])
+    public = [p for p in parts[1:] if not p.startswith("_")]
+    return ".".join(["np"] + public + [name])
 
 
 def _unrecorded(func, args, kwargs, what):
