@@ -11,11 +11,6 @@ element, ``nd`` general broadcasting through element strides (0 on broadcast axe
 Backward ``nd`` kernels accumulate into the inputs' shapes: they unbroadcast as they go.
 """
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 import threading
 
 from . import formulas
@@ -26,6 +21,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from autotape.kernels.cache import kernel
 from autotape.kernels.vecmath import vcos as cos
 from autotape.kernels.vecmath import vexp as exp
 from autotape.kernels.vecmath import vexpm1 as expm1
@@ -75,8 +71,8 @@ def softplus(a):
 
 '''
 
-JIT = '@njit(cache=True, nogil=True, error_model="numpy")'
-JIT_PARALLEL = '@njit(cache=True, nogil=True, error_model="numpy", parallel=True)'
+JIT = '@kernel(nogil=True, error_model="numpy")'
+JIT_PARALLEL = '@kernel(nogil=True, error_model="numpy", parallel=True)'
 
 # Reads of operand X inside a flat loop, by layout letter: full size, or a single element.
 _READ = {"v": "{x} = {X}[i]", "s": "{x} = {X}[0]"}
@@ -238,62 +234,23 @@ def reverse(P, V, G, T):
 '''
 
 
-def _source_hash():
-    import numba
-
-    digest = hashlib.sha256(numba.__version__.encode())
-    here = os.path.dirname(__file__)
-    for name in ("elementwise.py", "formulas.py", "vecmath.py"):  # what generated code uses
-        with open(os.path.join(here, name), "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()[:16]
-
-
-def cache_root():
-    """Where generated kernels live: $AUTOTAPE_CACHE_DIR, else the user's cache folder."""
-    root = os.environ.get("AUTOTAPE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "autotape")
-    try:
-        os.makedirs(root, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=root)
-        probe.close()
-    except OSError:
-        root = os.path.join(tempfile.gettempdir(), f"autotape-{os.getuid()}")
-        os.makedirs(root, exist_ok=True)
-    return root
-
-
 _lock = threading.Lock()
 _modules = {}
-_directory = None
 
 
 def _load(kind, name, source_of):
-    """Import the generated module of one primitive, writing its source on first use."""
-    global _directory
+    """The generated module of one primitive, run from its verified file in the kernel cache
+    folder (see kernels.cache: rewritten when it differs from ``source_of()``)."""
     key = (kind, name)
     module = _modules.get(key)
     if module is not None:
         return module
+    from . import cache  # on first use: import autotape stays cheap
+
     with _lock:
-        if key in _modules:
-            return _modules[key]
-        if _directory is None:
-            _directory = os.path.join(cache_root(), "kernels-" + _source_hash())
-            os.makedirs(_directory, exist_ok=True)
-        path = os.path.join(_directory, f"{kind}_{name}.py")
-        if not os.path.exists(path):
-            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-            with open(tmp, "w") as f:
-                f.write(source_of())
-            os.replace(tmp, path)  # atomic: concurrent processes never see half a file
-        module_name = f"_autotape_generated_{os.path.basename(_directory)}_{kind}_{name}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-        _modules[key] = module
-        return module
+        if key not in _modules:
+            _modules[key] = cache.generated_module(f"{kind}_{name}", source_of())
+        return _modules[key]
 
 
 def unary(name):

@@ -2,10 +2,10 @@
 
 import math
 
-from numba import njit
+from .cache import kernel
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@kernel(nogil=True, error_model="numpy")
 def sparse_softmax_cross_entropy(LOGITS, LABELS, LOSS, PROBS):
     """Per row i of LOGITS (n, c): LOSS[i] = logsumexp(row) - row[LABELS[i]] and
     PROBS[i] = softmax(row), in one pass over the row (shifted by its maximum)."""

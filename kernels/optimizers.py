@@ -5,6 +5,8 @@ import math
 
 from numba import njit, prange
 
+from .cache import kernel
+
 
 @njit(inline="always")
 def _sgd_at(i, W, G, learning_rate):
@@ -31,37 +33,37 @@ def _adam_at(i, W, G, M, V, step_size, beta_1, beta_2, epsilon_hat):
     W[i] -= step_size * m / (math.sqrt(v) + epsilon_hat)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def sgd(W, G, learning_rate):
     for i in range(W.size):
         _sgd_at(i, W, G, learning_rate)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@kernel(nogil=True, parallel=True)
 def sgd_par(W, G, learning_rate):
     for i in prange(W.size):
         _sgd_at(i, W, G, learning_rate)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def momentum(W, G, VELOCITY, learning_rate, momentum):
     for i in range(W.size):
         _momentum_at(i, W, G, VELOCITY, learning_rate, momentum)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@kernel(nogil=True, parallel=True)
 def momentum_par(W, G, VELOCITY, learning_rate, momentum):
     for i in prange(W.size):
         _momentum_at(i, W, G, VELOCITY, learning_rate, momentum)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def adam(W, G, M, V, step_size, beta_1, beta_2, epsilon_hat):
     for i in range(W.size):
         _adam_at(i, W, G, M, V, step_size, beta_1, beta_2, epsilon_hat)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@kernel(nogil=True, parallel=True)
 def adam_par(W, G, M, V, step_size, beta_1, beta_2, epsilon_hat):
     for i in prange(W.size):
         _adam_at(i, W, G, M, V, step_size, beta_1, beta_2, epsilon_hat)

@@ -8,10 +8,12 @@ import os
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from .cache import kernel
 
 
-@njit(parallel=True, cache=True)
+@kernel(parallel=True)
 def _probe(x):
     total = 0.0
     for i in prange(x.size):

@@ -10,6 +10,8 @@ dtype (float64 for float32 sums), so the kernels only fold values into it.
 import numpy as np
 from numba import njit, prange
 
+from .cache import kernel
+
 SUM, PROD, MAX, MIN = 0, 1, 2, 3
 
 
@@ -24,7 +26,7 @@ def _fold(kind, acc, x):
     return x if (x < acc or x != x) else acc
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def reduce_all(X, kind, OUT):
     acc = OUT[0]
     for i in range(X.size):
@@ -36,7 +38,7 @@ def reduce_all(X, kind, OUT):
 SUM_MATH = {"reassoc"}
 
 
-@njit(cache=True, nogil=True, fastmath=SUM_MATH)
+@kernel(nogil=True, fastmath=SUM_MATH)
 def sum_all(X, OUT):
     acc = OUT[0]
     for i in range(X.size):
@@ -44,7 +46,7 @@ def sum_all(X, OUT):
     OUT[0] = acc
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=SUM_MATH)
+@kernel(nogil=True, parallel=True, fastmath=SUM_MATH)
 def sum_all_par(X, OUT):
     acc = OUT[0]
     for i in prange(X.size):
@@ -52,7 +54,7 @@ def sum_all_par(X, OUT):
     OUT[0] = acc
 
 
-@njit(cache=True, nogil=True, fastmath=SUM_MATH)
+@kernel(nogil=True, fastmath=SUM_MATH)
 def sum_rows(X, OUT):
     for r in range(X.shape[0]):
         acc = OUT[r]
@@ -61,7 +63,7 @@ def sum_rows(X, OUT):
         OUT[r] = acc
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def reduce_rows(X, kind, OUT):
     """X (outer, inner) -> OUT (outer,)."""
     for r in range(X.shape[0]):
@@ -71,7 +73,7 @@ def reduce_rows(X, kind, OUT):
         OUT[r] = acc
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@kernel(nogil=True, parallel=True)
 def reduce_rows_par(X, kind, OUT):
     for r in prange(X.shape[0]):
         acc = OUT[r]
@@ -80,7 +82,7 @@ def reduce_rows_par(X, kind, OUT):
         OUT[r] = acc
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def reduce_cols(X, kind, OUT):
     """X (outer, inner) -> OUT (inner,)."""
     for r in range(X.shape[0]):
@@ -88,7 +90,7 @@ def reduce_cols(X, kind, OUT):
             OUT[c] = _fold(kind, OUT[c], X[r, c])
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def reduce_nd(X, SO, SHAPE, kind, OUT):
     nd = SHAPE.size
     idx = np.zeros(nd, np.int64)
@@ -106,7 +108,7 @@ def reduce_nd(X, SO, SHAPE, kind, OUT):
             d -= 1
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def argmax_rows(X, OUT):
     """X (outer, inner) -> OUT (outer,) int64, first maximum (NaN counts as maximum)."""
     for r in range(X.shape[0]):
