@@ -1,8 +1,8 @@
-"""Every example of the TensorFlow tutorials in shared/seeds/, written for autotape.
+"""Every example of the TensorFlow tutorials behind examples/tutorial_*.py, for autotape.
 
 Translation: ``tf`` -> ``at``, ``tfe.gradients_function`` -> ``at.gradients_function``,
 ``tf.Module`` / ``keras.layers.Dense`` -> ``at.Module`` / ``at.layers.Dense``.
-Where autotape differs from TensorFlow on purpose (API.md, "Differences from
+Where autotape differs from TensorFlow on purpose (docs/API.md, "Differences from
 TensorFlow 2") the expected numbers are autotape's: float64 by default, a nested
 ``inner.watch(x)`` also watches on the enclosing tape, NumPy calls are recorded.
 """
@@ -113,7 +113,7 @@ def test_seed_persistent_tape_intermediate_and_input():
 
 
 def test_seed_higher_order_constant_with_inner_watch_only():
-    # Difference from TF2 (API.md): inner.watch(x) also watches on the enclosing
+    # Difference from TF2 (docs/API.md): inner.watch(x) also watches on the enclosing
     # recording tape, so the second derivative is 6.0 and not None.
     x = at.constant(1.0)
     with at.GradientTape() as t:
@@ -397,7 +397,7 @@ def test_seed_replacing_variable_with_tensor_gives_none():
 
 
 def test_seed_numpy_calculation_is_recorded():
-    # Difference from TF (API.md): np.mean on a Tensor is recorded, so the
+    # Difference from TF (docs/API.md): np.mean on a Tensor is recorded, so the
     # gradient flows: y = mean over all of x^2 -> dy/dx = 2x / 4.
     x = at.Variable([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
     with at.GradientTape() as tape:
