@@ -1,7 +1,9 @@
 """Function transforms on top of GradientTape: gradients_function (TensorFlow 1.x eager)."""
 
 import functools
+import warnings
 
+from . import ops
 from .tape import GradientTape
 from .tensor import Tensor, as_tensor
 
@@ -17,24 +19,26 @@ def _differentiable_argument(x):
     return False, x
 
 
+def _own_identities(arguments, positions):
+    """The arguments with a fresh identity wherever one object is passed at two of the
+    ``positions``, so that ``f(x, x)`` gives each position its own partial derivative."""
+    arguments, seen = list(arguments), set()
+    for i in positions:
+        x = arguments[i]
+        if isinstance(x, Tensor):
+            if id(x) in seen:
+                arguments[i] = ops.identity(x)  # recorded: outer tapes see through it
+            seen.add(id(x))
+    return arguments
+
+
 def value_and_gradients_function(f, params=None):
     """``g(*args)`` returns ``(f(*args), [df/d arg for each arg in params])``; ``params``
-    holds argument indices (default: all). Non-float arguments get None."""
+    holds argument indices (default: all). Non-float arguments get None, with a warning."""
 
     @functools.wraps(f)
     def value_and_gradients(*args):
-        converted = [_differentiable_argument(a) for a in args]
-        indices = range(len(args)) if params is None else params
-        with GradientTape() as tape:
-            for i in indices:
-                differentiable, x = converted[i]
-                if differentiable:
-                    tape.watch(x)
-            value = f(*[x for _, x in converted])
-        differentiable = [i for i in indices if converted[i][0]]
-        grads = dict(zip(differentiable,
-                         tape.gradient(value, [converted[i][1] for i in differentiable])))
-        return value, [grads.get(i) for i in indices]
+        return _value_and_gradients(f, params, args, caller_depth=1)
 
     return value_and_gradients
 
@@ -42,13 +46,37 @@ def value_and_gradients_function(f, params=None):
 def gradients_function(f, params=None):
     """``g(*args)`` returns the list of gradients of ``f(*args)`` (see
     value_and_gradients_function)."""
-    value_and_gradients = value_and_gradients_function(f, params)
 
     @functools.wraps(f)
     def gradients(*args):
-        return value_and_gradients(*args)[1]
+        return _value_and_gradients(f, params, args, caller_depth=1)[1]
 
     return gradients
+
+
+def _value_and_gradients(f, params, args, caller_depth):
+    """``caller_depth``: frames between this function and the user's call (for warnings)."""
+    converted = [_differentiable_argument(a) for a in args]
+    indices = range(len(args)) if params is None else params
+    differentiable = [i for i in indices if converted[i][0]]
+    arguments = _own_identities([x for _, x in converted], differentiable)
+    for i in indices:
+        if not converted[i][0]:
+            warnings.warn(f"gradients_function: argument {i} is not a float (got "
+                          f"{_kind(args[i])}): its gradient is None",
+                          stacklevel=2 + caller_depth)
+    with GradientTape() as tape:
+        for i in differentiable:
+            tape.watch(arguments[i])
+        value = f(*arguments)
+    grads = dict(zip(differentiable,
+                     tape.gradient(value, [arguments[i] for i in differentiable])))
+    return value, [grads.get(i) for i in indices]
+
+
+def _kind(x):
+    dtype = getattr(x, "dtype", None)
+    return f"{type(x).__name__} of dtype {dtype}" if dtype is not None else type(x).__name__
 
 
 def _watched_arguments(args, argnums, transform):
@@ -65,7 +93,7 @@ def _watched_arguments(args, argnums, transform):
                             f"Tensor) to be differentiated, got {type(args[i]).__name__}"
                             + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else ""))
         converted[i] = x
-    return converted, numbers
+    return _own_identities(converted, numbers), numbers
 
 
 def value_and_grad(f, argnums=0):

@@ -5,7 +5,7 @@ Python-level reverse step per record costs far more than its arithmetic. When ev
 on the path is an elementwise primitive of kernels.formulas over tensors of one shape (or
 single elements) and no outer tape needs the gradient computation recorded, the records are
 encoded as rows of integers and ``kernels.elementwise.reverse`` runs them all in one call.
-Anything else returns None and the general reverse pass in ``tape.backprop`` runs instead.
+Anything else returns None and the general reverse pass (``backprop.apply_rules``) runs instead.
 """
 
 import functools

@@ -11,14 +11,15 @@ def flatten(structure):
 
 def pack_like(structure, leaves):
     """A structure like ``structure`` whose leaves are taken in order from ``leaves``."""
-    iterator = iter(leaves)
+    return _build(structure, iter(leaves))
 
-    def build(s):
-        if isinstance(s, dict):
-            return type(s)((key, build(s[key])) for key in s)
-        if isinstance(s, (list, tuple)):
-            items = [build(item) for item in s]
-            return type(s)(*items) if hasattr(s, "_fields") else type(s)(items)
-        return next(iterator)
 
-    return build(structure)
+def _build(structure, leaves):
+    # A module-level function, not a closure calling itself: such a closure is a reference
+    # cycle, which would keep the leaves (gradients) alive until the garbage collector ran.
+    if isinstance(structure, dict):
+        return type(structure)((key, _build(structure[key], leaves)) for key in structure)
+    if isinstance(structure, (list, tuple)):
+        items = [_build(item, leaves) for item in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
+    return next(leaves)

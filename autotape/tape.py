@@ -1,14 +1,13 @@
-"""GradientTape: recording scopes and the reverse pass over what they recorded."""
+"""GradientTape: recording scopes, and the calls that run the reverse pass over them."""
 
 import contextlib
 import enum
-import sys
 import warnings
 
 import numpy as np
 
-from . import fused_reverse, nest, ops
-from .ops import registry
+from . import nest, ops
+from .backprop import NotBatchable, backprop, differentiable
 from .recording import state
 from .tensor import Tensor, Variable, as_tensor
 
@@ -32,16 +31,24 @@ class GradientTape:
         self._records = []
         self._tracked = set()  # ids of watched tensors and of outputs recorded from them
         self._watched_variables = {}  # id -> Variable
+        self._entered = False
         self._used = False
 
     # --- recording scope ------------------------------------------------------------------
     def __enter__(self):
+        if self._recording():
+            raise ValueError("GradientTape: the tape is already recording; a tape cannot be "
+                             "entered again inside its own `with` block")
+        self._entered = True
         state.tapes.append(self)
         return self
 
     def __exit__(self, *exc_info):
         self._stop()
         return False
+
+    def _recording(self):
+        return any(tape is self for tape in state.tapes)
 
     def _stop(self):
         tapes = state.tapes
@@ -54,10 +61,13 @@ class GradientTape:
     @contextlib.contextmanager
     def stop_recording(self):
         """Operations run in this block are not recorded on this tape."""
+        if not self._entered:
+            raise RuntimeError("stop_recording: the tape was never entered, so it is not "
+                               "recording (use it inside the tape's `with` block)")
         position = self._stop()
         if position is None:
-            raise RuntimeError("stop_recording: the tape is not recording "
-                               "(use it inside the tape's `with` block)")
+            raise ValueError("stop_recording: the tape is not recording (its `with` block "
+                             "has ended)")
         try:
             yield
         finally:
@@ -65,6 +75,9 @@ class GradientTape:
 
     def reset(self):
         """Forget everything recorded and watched, as if the tape had just been entered."""
+        if not self._recording():
+            raise ValueError("reset: the tape must be recording (call it inside the tape's "
+                             "`with` block)")
         self._records = []
         self._tracked = set()
         self._watched_variables = {}
@@ -74,20 +87,21 @@ class GradientTape:
     def watch(self, tensor):
         """Track a Tensor or Variable (or a nested list/tuple/dict of them).
 
-        Enclosing tapes that are recording watch it too, so that nested tapes give higher
-        derivatives of constants."""
+        The tapes enclosing this one that are recording watch it too, so that nested tapes
+        give higher derivatives of constants; tapes nested inside this one do not."""
+        tapes = state.tapes
+        position = next((i for i, tape in enumerate(tapes) if tape is self), 0)
         for x in nest.flatten(tensor):
             if not isinstance(x, Tensor):
                 raise ValueError(f"watch: expected a Tensor or Variable, got "
                                  f"{type(x).__name__}; convert it with at.constant() first")
-            if not dtype_is_differentiable(x.dtype):
+            if not differentiable(x.dtype):
                 warnings.warn(f"watch: the dtype of the watched tensor must be floating, "
                               f"got {x.dtype}; it is not watched", stacklevel=2)
                 continue
             self._watch_one(x)
-            for tape in state.tapes:
-                if tape is not self:
-                    tape._watch_one(x)
+            for tape in tapes[:position]:
+                tape._watch_one(x)
 
     def _watch_one(self, x):
         self._tracked.add(x._id)
@@ -99,58 +113,68 @@ class GradientTape:
         return tuple(v for _, v in sorted(self._watched_variables.items()))
 
     # --- gradients ------------------------------------------------------------------------
-    def _begin_reverse_pass(self, what):
+    def _check_usable(self, what):
+        if not self._entered:
+            raise RuntimeError(f"{what}: the tape was never entered, so it recorded nothing "
+                               "(compute inside `with GradientTape() as tape:`)")
         if self._used:
             raise RuntimeError(f"{what}: a non-persistent GradientTape can compute only one "
                                "set of gradients; use GradientTape(persistent=True) for more")
+
+    def _begin_reverse_pass(self):
+        """The records, handed to one reverse pass (called once the arguments are valid:
+        a call that fails before this leaves the tape as it was, as in TensorFlow)."""
+        records = self._records
         if not self._persistent:
             self._stop()  # called inside its own block: a non-persistent tape stops here
             self._used = True
-        records = self._records
-        if not self._persistent:
             self._records = []  # the reverse pass owns the records and frees them as it goes
         return records
+
+    def _sources(self, sources):
+        """The sources this tape can differentiate against: watched, or computed by an
+        operation it recorded (others get None, as in TensorFlow)."""
+        return [s for s in sources if s._id in self._tracked]
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of targets)/d(source) for each source, in the structure of ``sources``."""
+        self._check_usable("gradient")
         unconnected_gradients = UnconnectedGradients(unconnected_gradients)
         if target is None:
-            raise ValueError("gradient: target is None; pass the tensor(s) to differentiate")
+            raise TypeError("gradient: target is None; pass the tensor(s) to differentiate")
         targets = [_as_tracked(t, "target") for t in nest.flatten(target)]
-        flat_sources = nest.flatten(sources)
-        source_tensors = [_as_tracked(s, "source") for s in flat_sources]
-        if output_gradients is None:
-            seeds = [None] * len(targets)
-        else:
-            seeds = nest.flatten(output_gradients)
-            if len(seeds) != len(targets):
-                raise ValueError(f"gradient: {len(seeds)} output_gradients for "
-                                 f"{len(targets)} targets")
+        source_tensors = [_as_tracked(s, "source") for s in nest.flatten(sources)]
+        seeds = _seeds(targets, output_gradients)
         for t in targets:  # a trainable Variable as the target counts as read by the tape
             if isinstance(t, Variable) and t.trainable and self._watch_accessed_variables:
                 self._watch_one(t)
-        records = self._begin_reverse_pass("gradient")
         for t in targets:
             _warn_if_integer(t.dtype, "target")
         for s in source_tensors:
             _warn_if_integer(s.dtype, "source")
-        grads = backprop(records, targets, seeds, source_tensors,
-                         release=not self._persistent)
+        grads = backprop(self._begin_reverse_pass(), targets, seeds,
+                         self._sources(source_tensors), release=not self._persistent)
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in source_tensors]
         return nest.pack_like(sources, results)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
         """d target[i...] / d source[j...], of shape target.shape + source.shape."""
+        self._check_usable("jacobian")
         unconnected_gradients = UnconnectedGradients(unconnected_gradients)
         target = _as_tracked(target, "target")
         source_tensors = [_as_tracked(s, "source") for s in nest.flatten(sources)]
-        records = self._begin_reverse_pass("jacobian")
+        records = self._begin_reverse_pass()
+        if target.size == 0:  # no rows: empty Jacobians, connected or not
+            return nest.pack_like(sources, [ops.zeros(target.shape + s.shape, s.dtype)
+                                            for s in source_tensors])
         seeds = np.eye(target.size, dtype=target.dtype).reshape((target.size,) + target.shape)
+        rows_of = dict(zip([s._id for s in self._sources(source_tensors)], _reverse_passes(
+            records, target, self._sources(source_tensors), seeds)))
         results = []
-        for s, rows in zip(source_tensors, _reverse_passes(records, target, source_tensors,
-                                                           seeds)):
+        for s in source_tensors:
+            rows = rows_of.get(s._id)
             if rows is None:
                 results.append(None if unconnected_gradients is UnconnectedGradients.NONE
                                else ops.zeros(target.shape + s.shape, s.dtype))
@@ -162,25 +186,29 @@ class GradientTape:
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobians: shape (batch,) + target.shape[1:] + source.shape[1:].
 
-        Assumes example i of the target depends only on example i of the source."""
-        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        Assumes example i of the target depends only on example i of the source. Where the
+        target does not depend on the source the result is zeros of the target's dtype,
+        whatever ``unconnected_gradients`` says (as in TensorFlow)."""
+        self._check_usable("batch_jacobian")
         target = _as_tracked(target, "target")
         source = _as_tracked(source, "source")
-        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+        if target.ndim < 2 or source.ndim < 2:
             raise ValueError(f"batch_jacobian: target {target.shape} and source {source.shape} "
-                             "need the same first (batch) dimension")
-        records = self._begin_reverse_pass("batch_jacobian")
+                             "must both have rank 2 or more (a batch axis and an example axis)")
+        if target.shape[0] != source.shape[0]:
+            raise ValueError(f"batch_jacobian: the first (batch) dimensions of target "
+                             f"{target.shape} and source {source.shape} differ")
+        records = self._begin_reverse_pass()
         batch = target.shape[0]
         per_example = int(np.prod(target.shape[1:], dtype=np.int64))
         # Seed k selects element k of every example at once.
         seeds = np.broadcast_to(np.eye(per_example, dtype=target.dtype)[:, None, :],
                                 (per_example, batch, per_example))
-        (rows,) = _reverse_passes(records, target, [source],
-                                  seeds.reshape((per_example,) + target.shape))
+        sources = self._sources([source])
+        rows = _reverse_passes(records, target, sources, seeds.reshape(
+            (per_example,) + target.shape))[0] if sources else None
         if rows is None:
-            if unconnected_gradients is UnconnectedGradients.NONE:
-                return None
-            return ops.zeros(target.shape + source.shape[1:], source.dtype)
+            return ops.zeros(target.shape + source.shape[1:], target.dtype)
         by_example = ops.transpose(rows, (1, 0) + tuple(range(2, rows.ndim)))
         return ops.reshape(by_example, target.shape + source.shape[1:])
 
@@ -203,7 +231,7 @@ def _reverse_passes(records, target, sources, seeds):
                   for start in range(0, rows, chunk)]
         parts = [[block.get(s._id) for s in sources] for block in blocks]
         sizes = [len(seeds[start:start + chunk]) for start in range(0, rows, chunk)]
-    except _NotBatchable:
+    except NotBatchable:
         parts = [[None if g is None else ops.expand_dims(g, 0) for g in
                   (backprop(records, [target], [seed], sources, release=False).get(s._id)
                    for s in sources)] for seed in seeds]
@@ -220,17 +248,26 @@ def _reverse_passes(records, target, sources, seeds):
     return results
 
 
-class _NotBatchable(Exception):
-    """A rule on the tape cannot take gradients with leading batch axes."""
-
-
-def dtype_is_differentiable(dtype):
-    return dtype.kind in "fc"
+def _seeds(targets, output_gradients):
+    """The seed of each target (None: ones), checked before the tape is used up, so that a
+    call with wrong ``output_gradients`` can be corrected."""
+    if output_gradients is None:
+        return [None] * len(targets)
+    given = nest.flatten(output_gradients)
+    if len(given) != len(targets):
+        raise ValueError(f"gradient: {len(given)} output_gradients for {len(targets)} targets")
+    seeds = []
+    for target, s in zip(targets, given):
+        if s is not None and differentiable(target.dtype):
+            s = as_tensor(s, target.dtype)
+            if s.shape != target.shape:
+                raise ValueError(f"gradient: output_gradients of shape {s.shape} for a "
+                                 f"target of shape {target.shape}")
+        seeds.append(s)
+    return seeds
 
 
 def _as_tracked(x, role):
-    if isinstance(x, Variable):
-        return x
     if isinstance(x, Tensor):
         return x
     raise ValueError(f"gradient: each {role} must be a Tensor or Variable, got "
@@ -238,132 +275,14 @@ def _as_tracked(x, role):
 
 
 def _warn_if_integer(dtype, role):
-    if not dtype_is_differentiable(dtype):
+    if not differentiable(dtype):
         warnings.warn(f"The dtype of the {role} tensor must be floating (e.g. float32) when "
                       f"calling GradientTape.gradient, got {dtype}", stacklevel=3)
 
 
 def _finish(grad, source, unconnected):
-    if not dtype_is_differentiable(source.dtype):
+    if not differentiable(source.dtype):
         return None
     if grad is None and unconnected is UnconnectedGradients.ZERO:
         return ops.zeros(source.shape, source.dtype)
     return grad
-
-
-def backprop(records, targets, seeds, sources, release, batch=()):
-    """The reverse pass: gradients of the targets (weighted by seeds, None meaning ones)
-    with respect to every tensor on a path from a source. Returns {tensor id: gradient}.
-
-    ``release``: drop each record once used (the caller handed over the only reference).
-    ``batch``: leading axes of the seeds and so of every gradient (several reverse passes
-    at once); raises _NotBatchable if a rule on the way cannot take them."""
-    reach = {s._id for s in sources if dtype_is_differentiable(s.dtype)}
-    source_ids = set(reach)
-    relevant = []
-    for op in records:  # forward sweep: the records on a path from a source
-        for x in op.inputs:
-            if x._id in reach:
-                relevant.append(op)
-                reach.update([y._id for y in op.outputs if y.dtype.kind in "fc"])
-                break
-    if release:
-        records.clear()  # ``relevant`` now holds the only references
-    if not state.tapes and not batch:  # nothing records the reverse pass: it may run compiled
-        fused = fused_reverse.run(relevant, reach, targets, seeds, sources)
-        if fused is not None:
-            return fused
-
-    grads = {}
-    for target, seed in zip(targets, seeds):
-        if not dtype_is_differentiable(target.dtype) or target._id not in reach:
-            continue
-        if seed is None:
-            seed = ops.ones(target.shape, target.dtype)
-        else:
-            seed = as_tensor(seed, target.dtype)
-            if seed.shape != batch + target.shape:
-                raise ValueError(f"gradient: output_gradients of shape {seed.shape} for a "
-                                 f"target of shape {target.shape}")
-        _accumulate(grads, target._id, seed)
-
-    rules, not_differentiable = registry.rules, registry.NOT_DIFFERENTIABLE
-    in_place = not state.tapes  # nothing records the accumulations: they may reuse memory
-    get, pop = grads.get, grads.pop
-    while relevant:
-        op = relevant.pop()  # the last use of a record: popping frees it
-        outputs = op.outputs
-        if len(outputs) == 1:
-            key = outputs[0]._id
-            g = get(key) if key in source_ids else pop(key, None)
-            if g is None:
-                continue
-            # Nothing else holds this gradient (the local name is its only reference): its
-            # memory can take the rule's result.
-            op.donated = in_place and key not in source_ids and _sole_owner(g, 1)
-            out_grads = (g,)
-        else:
-            out_grads = [get(y._id) if y._id in source_ids else pop(y._id, None)
-                         for y in outputs]
-            if all(g is None for g in out_grads):
-                continue
-            if op.type not in registry.accepts_missing_types:
-                out_grads = [ops.zeros(batch + y.shape, y.dtype) if g is None else g
-                             for g, y in zip(out_grads, outputs)]
-        rule = rules.get(op.type)
-        if rule is None:
-            registry.gradient_rule(op.type)  # raises the LookupError
-        if rule is not_differentiable:
-            continue
-        if batch:
-            if op.type not in registry.batch_aware_types:
-                raise _NotBatchable(op.type)
-        op.batch = batch
-        inputs = op.inputs
-        needs = op.needs_gradient = ((inputs[0]._id in reach,) if len(inputs) == 1
-                                     else tuple([x._id in reach for x in inputs]))
-        in_grads = rule(op, *out_grads)
-        if type(in_grads) is not tuple:
-            in_grads = tuple(in_grads) if isinstance(in_grads, list) else (in_grads,)
-        if len(in_grads) != len(inputs):
-            raise ValueError(f"the gradient of {op.type} returned {len(in_grads)} values for "
-                             f"{len(inputs)} inputs")
-        for x, g, needed in zip(inputs, in_grads, needs):
-            if g is None or not needed:
-                continue
-            if type(g) is not Tensor:
-                g = as_tensor(g)
-            value = g._value
-            shape = batch + x.shape if batch else x.shape
-            if value.shape != shape or value.dtype != x.dtype:
-                g = _conform(g, shape, x.dtype, op.type, len(batch))
-            key = x._id
-            previous = get(key)
-            if previous is None:
-                grads[key] = g
-            elif in_place and _sole_owner(previous, 2):  # the table and `previous`
-                ops.add_into(previous, g)
-            else:
-                grads[key] = ops.add(previous, g)
-    return grads
-
-
-def _sole_owner(t, references):
-    """Whether gradient ``t`` is held by no more than the reverse pass's own ``references``
-    (its table, its local names) and its array by ``t`` alone, so writing into the array
-    changes nothing anyone else holds."""
-    # getrefcount counts its own argument, and this function's parameter.
-    return (sys.getrefcount(t) <= references + 2 and sys.getrefcount(t._value) <= 2
-            and t._value.base is None and t._value.flags.writeable)
-
-
-def _conform(g, shape, dtype, op_type, batch_dims):
-    """A gradient brought to its input's shape (unbroadcasting) and dtype."""
-    if g.shape != shape:
-        g = ops.sum_to_shape(g, shape, op_type, batch_dims)
-    return g if g.dtype == dtype else ops.cast(g, dtype)
-
-
-def _accumulate(grads, key, g):
-    previous = grads.get(key)
-    grads[key] = g if previous is None else ops.add(previous, g)

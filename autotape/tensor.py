@@ -7,7 +7,9 @@ import numpy as np
 
 from . import dtypes, naming, recording
 
-_next_id = itertools.count().__next__  # atomic under the GIL: ids are unique across threads
+# Atomic under the GIL: ids are unique across threads, and increase (the reverse pass tells
+# the tensors it made by their ids).
+next_id = itertools.count().__next__
 _ops = None  # autotape.ops, bound when it is imported (operators dispatch to it)
 
 
@@ -20,7 +22,7 @@ class Tensor:
     def __init__(self, value):
         """Internal: ``value`` is an ndarray that nothing else will write to."""
         self._value = value
-        self._id = _next_id()
+        self._id = next_id()
 
     # --- value and metadata -------------------------------------------------------------
     @property

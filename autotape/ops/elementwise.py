@@ -425,6 +425,6 @@ _add_kernels = _Kernels("binary", "add")
 def add_into(total, addend):
     """``total += addend`` in place, for Tensors of one shape and dtype; not recorded.
 
-    Only for gradients the reverse pass owns alone (see tape._sole_owner)."""
+    Only for gradients the reverse pass owns alone (see backprop.Ownership)."""
     a, b = total._value, addend._value
     _add_kernels.pick("fwd_vv", a.size)(a.reshape(-1), b.reshape(-1), a.reshape(-1))

@@ -10,6 +10,9 @@ batch_aware_types = set()
 # Op types of several outputs whose rule takes None for an output no gradient reached (a
 # symbolic zero). Other rules get zeros: 0 * inf in their formulas would then be NaN.
 accepts_missing_types = set()
+# Op types whose rules autotape itself registered (``seal_builtins``, once every family is
+# imported): the reverse pass may write into the gradients these rules make.
+builtin_types = frozenset()
 _lock = threading.Lock()
 
 
@@ -18,12 +21,23 @@ def register(op_type, rule, batch_aware=False, accepts_missing=False):
 
     ``batch_aware``: output gradients may carry leading axes ``op.batch`` (the same for every
     output), and the rule returns input gradients with those leading axes.
-    ``accepts_missing``: output gradients no gradient reached are None, not zeros."""
+    ``accepts_missing``: output gradients no gradient reached are None, not zeros.
+    A second registration of one op type is a KeyError, as in TensorFlow."""
     with _lock:
+        if op_type in rules:
+            raise KeyError(f"RegisterGradient: a gradient for op type {op_type!r} is already "
+                           "registered")
         rules[op_type] = rule
         (batch_aware_types.add if batch_aware else batch_aware_types.discard)(op_type)
         (accepts_missing_types.add if accepts_missing else accepts_missing_types.discard)(
             op_type)
+
+
+def seal_builtins(untrusted=()):
+    """Mark every rule registered so far as autotape's own, except ``untrusted`` ones
+    (those that call user code)."""
+    global builtin_types
+    builtin_types = frozenset(rules) - set(untrusted)
 
 
 def gradient_rule(op_type):

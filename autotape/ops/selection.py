@@ -71,15 +71,20 @@ def _cast_grad(op, g):
     return cast(g, source)
 
 
+def _view(a):
+    # A new view, not the input's array: the reverse pass tells arrays it made by identity.
+    return a.view()
+
+
 def identity(input, name=None):
-    return run("Identity", lambda a: a, (as_tensor(input),), None, "none")
+    return run("Identity", _view, (as_tensor(input),), None, "none")
 
 
 registry.register("Identity", lambda op, g: g, batch_aware=True)
 
 
 def stop_gradient(input, name=None):
-    return run("StopGradient", lambda a: a, (as_tensor(input),), None, "none")
+    return run("StopGradient", _view, (as_tensor(input),), None, "none")
 
 
 registry.no_gradient("StopGradient")
