@@ -233,6 +233,8 @@ def readonly(array):
 def _warn_if_recording(tensor):
     """np.asarray(t) or np.array([t, ...]) on a tensor a tape records: the array it makes
     has no history, so gradients through it are lost. Warned once per call site."""
+    if tensor._value.dtype.kind != "f":
+        return  # booleans and integers carry no gradient to cut
     for tape in recording.state.tapes:
         if tensor._id in tape._tracked:
             warnings.warn("converting a Tensor that a GradientTape is recording to a NumPy "

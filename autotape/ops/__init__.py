@@ -2,6 +2,7 @@
 registered beside it; ``registry`` maps op types to those rules."""
 
 import sys
+import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
@@ -29,6 +30,7 @@ truediv = divide
 _tensor._ops = sys.modules[__name__]
 registry.seal_builtins(untrusted=["CustomGradient"])
 
-__all__ = sorted(name for name in globals() if not name.startswith("_") and name not in {
-    "sys", "numpy_dispatch", "registry", "sum_to_shape", "as_tensor", "truediv",
-    "add_into"})
+# The operations, not this package's modules (``at.nn`` is autotape.nn, not ops.nn).
+__all__ = sorted(name for name, value in globals().items()
+                 if not name.startswith("_") and not isinstance(value, types.ModuleType)
+                 and name not in {"sum_to_shape", "as_tensor", "truediv", "add_into"})

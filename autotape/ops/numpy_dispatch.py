@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import nest
 from ..recording import state
-from ..tensor import Tensor
+from ..tensor import Tensor, readonly
 
 
 def _ops():
@@ -66,6 +66,48 @@ def _tile(a, reps):
     return _ops().tile(t, (1,) * (rank - len(reps)) + reps)
 
 
+def _concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    if out is not None or casting != "same_kind":
+        return NotImplemented
+    if axis is None:  # NumPy flattens every array first
+        arrays, axis = [_ops().reshape(a, (-1,)) for a in arrays], 0
+    if dtype is not None:
+        arrays = [_ops().cast(a, dtype) for a in arrays]
+    return _ops().concat(arrays, axis)
+
+
+def _stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    if out is not None or casting != "same_kind":
+        return NotImplemented
+    if dtype is not None:
+        arrays = [_ops().cast(a, dtype) for a in arrays]
+    return _ops().stack(arrays, axis)
+
+
+def _where(condition, x=None, y=None):
+    if x is None and y is None:
+        return NotImplemented  # the indices where condition holds: nothing to differentiate
+    return _ops().where(condition, x, y)
+
+
+_NO_BOUND = object()
+
+
+def _clip(a, a_min=_NO_BOUND, a_max=_NO_BOUND, out=None, *, min=_NO_BOUND, max=_NO_BOUND,
+          **unsupported):
+    """np.clip, either bound None (or left out) meaning no bound on that side."""
+    low = a_min if a_min is not _NO_BOUND else min
+    high = a_max if a_max is not _NO_BOUND else max
+    if out is not None or unsupported:
+        return NotImplemented
+    result = _ops().convert_to_tensor(a)
+    if low is not _NO_BOUND and low is not None:
+        result = _ops().maximum(result, low)
+    if high is not _NO_BOUND and high is not None:
+        result = _ops().minimum(result, high)
+    return result
+
+
 def _dot(a, b, out=None):
     if out is not None:
         return NotImplemented
@@ -96,14 +138,14 @@ _FUNCTIONS = {
     np.prod: _reduction("reduce_prod"),
     np.transpose: lambda a, axes=None: _ops().transpose(a, axes),
     np.reshape: _reshape,
-    np.concatenate: lambda arrays, axis=0: _ops().concat(arrays, axis),
-    np.stack: lambda arrays, axis=0: _ops().stack(arrays, axis),
+    np.concatenate: _concatenate,
+    np.stack: _stack,
     np.expand_dims: lambda a, axis: _ops().expand_dims(a, axis),
     np.squeeze: lambda a, axis=None: _ops().squeeze(a, axis),
     np.broadcast_to: lambda array, shape: _ops().broadcast_to(array, shape),
     np.tile: _tile,
-    np.where: lambda condition, x, y: _ops().where(condition, x, y),
-    np.clip: lambda a, a_min, a_max: _ops().clip_by_value(a, a_min, a_max),
+    np.where: _where,
+    np.clip: _clip,
     np.dot: _dot,
     np.linalg.norm: _norm,
     np.argmax: _argmax,
@@ -138,14 +180,16 @@ def numpy_name(func):
 
 
 def _unrecorded(func, args, kwargs, what):
-    """Run a NumPy function autotape has no operation for, on plain values."""
+    """Run a NumPy function autotape has no operation for, on plain values (read-only: a
+    function that writes into its arguments, or an ``out=`` tensor, raises)."""
     tensors = [x for x in nest.flatten([list(args), kwargs]) if isinstance(x, Tensor)]
-    if any(x._id in tape._tracked for tape in state.tapes for x in tensors):
+    if any(x._id in tape._tracked and x.dtype.kind == "f" for tape in state.tapes
+           for x in tensors):
         warnings.warn(f"{what} is not an autotape operation: it runs on plain values and "
                       "gradients do not flow through it", stacklevel=4)
 
     def plain(x):
-        return x._value if isinstance(x, Tensor) else x
+        return readonly(x._value) if isinstance(x, Tensor) else x
 
     args = nest.pack_like(list(args), [plain(x) for x in nest.flatten(list(args))])
     kwargs = nest.pack_like(kwargs, [plain(x) for x in nest.flatten(kwargs)])
