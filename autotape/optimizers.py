@@ -26,7 +26,8 @@ def _kernel(name, size):
 
 
 def _updates(grads_and_vars, optimizer):
-    """(flat gradient, flat writable value, variable) for each pair with a gradient."""
+    """(flat gradient, flat current value, flat array for the new value, variable) for each
+    pair with a gradient."""
     for pair in grads_and_vars:
         g, v = _pair(pair, optimizer)
         if g is None:
@@ -38,8 +39,10 @@ def _updates(grads_and_vars, optimizer):
         if v.dtype.kind != "f":
             raise TypeError(f"{optimizer}.apply_gradients: variable '{v.name}' has dtype "
                             f"{v.dtype}; only float variables can be trained")
-        value = v._writable_value()
-        yield np.ascontiguousarray(g, value.dtype).reshape(-1), value.reshape(-1), v
+        current, new = v._update_arrays()
+        yield (np.ascontiguousarray(g, current.dtype).reshape(-1), current.reshape(-1),
+               new.reshape(-1), v)
+        v._updated(new)  # runs once the caller's kernel has written ``new`` (not if it raised)
 
 
 def _pair(pair, optimizer):
@@ -67,14 +70,15 @@ class SGD:
         self._velocity = {}  # variable id -> flat array
 
     def apply_gradients(self, grads_and_vars):
-        for g, w, v in _updates(grads_and_vars, "SGD"):
+        for g, w, new, v in _updates(grads_and_vars, "SGD"):
             if self.momentum:
                 velocity = self._velocity.get(v._id)
                 if velocity is None:
                     velocity = self._velocity[v._id] = np.zeros_like(w)
-                _kernel("momentum", w.size)(w, g, velocity, self.learning_rate, self.momentum)
+                _kernel("momentum", w.size)(w, g, velocity, self.learning_rate, self.momentum,
+                                            new)
             else:
-                _kernel("sgd", w.size)(w, g, self.learning_rate)
+                _kernel("sgd", w.size)(w, g, self.learning_rate, new)
 
 
 class Adam:
@@ -86,7 +90,7 @@ class Adam:
         self._slots = {}  # variable id -> [step, first moment, second moment]
 
     def apply_gradients(self, grads_and_vars):
-        for g, w, v in _updates(grads_and_vars, "Adam"):
+        for g, w, new, v in _updates(grads_and_vars, "Adam"):
             slot = self._slots.get(v._id)
             if slot is None:
                 slot = self._slots[v._id] = [0, np.zeros_like(w), np.zeros_like(w)]
@@ -95,4 +99,4 @@ class Adam:
             correction = math.sqrt(1.0 - self.beta_2 ** t)
             step_size = self.learning_rate * correction / (1.0 - self.beta_1 ** t)
             _kernel("adam", w.size)(w, g, slot[1], slot[2], step_size, self.beta_1,
-                                    self.beta_2, self.epsilon * correction)
+                                    self.beta_2, self.epsilon * correction, new)

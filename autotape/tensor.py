@@ -187,13 +187,15 @@ class Variable(Tensor):
         self._handed_out = False
         return self
 
-    def _writable_value(self):
-        """The value's array, safe to update in place: copied first if it was ever handed
-        out (to an operation recorded on a tape, a ``numpy()`` view, ...)."""
-        if self._handed_out:
-            self._value = self._value.copy()  # copy on write
-            self._handed_out = False
-        return self._value
+    def _update_arrays(self):
+        """(current array, array to write the updated value into): the current array
+        itself unless it was handed out, else a fresh one (the old one stays as it was for
+        whoever holds it). Pass the written array to ``_updated``."""
+        current = self._value
+        return current, np.empty_like(current) if self._handed_out else current
+
+    def _updated(self, new):
+        self._value, self._handed_out = new, False
 
     def assign(self, value):
         return self._set(value, "assign")

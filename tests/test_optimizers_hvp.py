@@ -134,3 +134,17 @@ def test_module_nested_three_deep_reports_each_variable_once():
     assert "top/middle/w" in names and "top/middle/leaf/own" in names
     assert [v.name for v in top.trainable_variables].count("top/frozen") == 0
     assert len(top.submodules) == 3
+
+
+def test_an_update_reuses_the_array_only_while_nothing_was_handed_out():
+    v = at.Variable(np.ones(4))
+    sgd = at.optimizers.SGD(0.5)
+    sgd.apply_gradients([(at.ones([4]), v)])  # nothing read it since it was made: in place
+    first = v._value
+    sgd.apply_gradients([(at.ones([4]), v)])
+    assert v._value is first
+    snapshot = v.numpy()
+    sgd.apply_gradients([(at.ones([4]), v)])  # the view keeps its value; v gets a new array
+    assert v._value is not first
+    np.testing.assert_array_equal(snapshot, 0.0)
+    np.testing.assert_array_equal(v.numpy(), -0.5)
