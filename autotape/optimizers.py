@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
+from .kernels import openmp
 from .tensor import Tensor, Variable
 
-PARALLEL_MIN_SIZE = 65536
+PARALLEL_MIN_SIZE = openmp.parallel_min_size(65536)
 
 
 @functools.cache

@@ -1,5 +1,5 @@
 """Command line: ``python -m bench [--workload NAME] [--variant NAME] [--quick] [--budget S]
-[--in-process] [--json PATH] [--plot PATH] [--startup]``. See the docstring of ``bench``."""
+[--in-process] [--json PATH] [--plot PATH] [--startup] [--neighbours]``. See the docstring of ``bench``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bench.plot import write_plot
 from bench.registry import WORKLOADS
 from bench.report import format_report
 from bench.runner import use_steady_malloc
+from bench.neighbours import format_neighbours, run_neighbours_check
 from bench.startup import format_startup, run_startup_check
 import bench.workloads  # noqa: F401  (registers the workloads)
 
@@ -48,6 +49,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="time `import autotape` and check that a second process loads "
                              "kernels from the disk cache; runs only this unless --workload "
                              "is also given")
+    parser.add_argument("--neighbours", action="store_true",
+                        help="time autotape's mlp and elementwise steps in fresh processes "
+                             "alone and after importing torch, jax, scipy, scikit-learn "
+                             "(those installed); runs only this unless --workload is given")
     args = parser.parse_args(argv)
     args.workload, args.variant = _names(args.workload), _names(args.variant)
     for option, names, known in (("--workload", args.workload, WORKLOADS),
@@ -63,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     settings = Settings.for_run(args.quick, args.budget, isolate=not args.in_process)
     if args.in_process:
         use_steady_malloc()  # as every worker process does
-    run_workloads = args.workload is not None or not args.startup
+    run_workloads = args.workload is not None or not (args.startup or args.neighbours)
     names = args.workload or list(WORKLOADS)
     started = time.perf_counter()
 
@@ -76,6 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.startup:
         startup = run_startup_check(args.quick)
         print(f"{format_startup(startup)}\n")
+    if args.neighbours:
+        print(f"{format_neighbours(run_neighbours_check(args.quick))}\n")
     print(f"(total {time.perf_counter() - started:.1f} s)")
 
     if args.json:

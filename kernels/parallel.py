@@ -4,7 +4,6 @@ Numba's fallback layer, workqueue, aborts the process when two Python threads ru
 kernels at once; where it is all there is, autotape runs serial kernels only."""
 
 import functools
-import os
 
 import numba
 import numpy as np
@@ -23,11 +22,8 @@ def _probe(x):
 
 @functools.cache
 def thread_safe_layer():
-    # Idle OpenMP threads sleep instead of spinning: spinning threads starve NumPy's BLAS
-    # threads and other processes on small machines (tanh(x @ w) ran 20-50x slower on
-    # 2 cores). Read when OpenMP starts, so it must be set before the first parallel
-    # kernel; a value the user set wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # (Where another library started OpenMP spinning, callers raise their size thresholds:
+    # kernels.openmp.parallel_min_size.)
     if numba.config.THREADING_LAYER == "default":
         numba.config.THREADING_LAYER = "threadsafe"  # TBB or OpenMP, never workqueue
     try:

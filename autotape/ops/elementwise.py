@@ -12,14 +12,15 @@ import math
 
 import numpy as np
 
-from ..kernels import formulas
+from ..kernels import formulas, openmp
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import registry
 from .operands import binary_operands
 from .shape import reshape
 
-PARALLEL_MIN_SIZE = 16384  # below this, a serial loop beats starting threads
+# Below this, a serial loop beats starting threads.
+PARALLEL_MIN_SIZE = openmp.parallel_min_size(16384)
 
 
 def _camel(name):

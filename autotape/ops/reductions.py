@@ -5,12 +5,14 @@ import math
 
 import numpy as np
 
+from ..kernels import openmp
 from ..tensor import as_tensor
 from . import registry
 from .core import run
+from .elementwise import parallel_kernels_available
 from .shape import broadcast_to, expand_dims, reshape
 
-PARALLEL_MIN_SIZE = 65536
+PARALLEL_MIN_SIZE = openmp.parallel_min_size(65536)
 SUM, PROD, MAX, MIN = 0, 1, 2, 3
 
 
@@ -93,16 +95,17 @@ def reduce_array(a, axes, kind, op_name):
         plan = _reduction_plan(a.shape, axes)
         k = _kernels()
         flat = np.ascontiguousarray(a).reshape(-1)
+        parallel = a.size >= PARALLEL_MIN_SIZE and parallel_kernels_available()
         if plan[0] == "all":
             if kind == SUM:
-                (k.sum_all_par if a.size >= PARALLEL_MIN_SIZE else k.sum_all)(flat, out)
+                (k.sum_all_par if parallel else k.sum_all)(flat, out)
             else:
                 k.reduce_all(flat, kind, out)
         elif plan[0] == "rows":
-            if kind == SUM and a.size < PARALLEL_MIN_SIZE:
+            if kind == SUM and not parallel:
                 k.sum_rows(flat.reshape(plan[1], plan[2]), out)
             else:
-                kernel = k.reduce_rows_par if a.size >= PARALLEL_MIN_SIZE else k.reduce_rows
+                kernel = k.reduce_rows_par if parallel else k.reduce_rows
                 kernel(flat.reshape(plan[1], plan[2]), kind, out)
         elif plan[0] == "cols":
             k.reduce_cols(flat.reshape(plan[1], plan[2]), kind, out)

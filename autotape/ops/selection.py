@@ -5,7 +5,7 @@ import functools
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, as_tensor
+from ..tensor import as_tensor
 from . import registry
 from .core import run
 from .operands import binary_operands
