@@ -66,11 +66,10 @@ def seed(targets, seeds, reach, batch, ownership):
     for target, s in zip(targets, seeds):
         if not differentiable(target.dtype) or target._id not in reach:
             continue
-        if s is None:
-            s = ownership.adopt(ops.ones(batch + target.shape, target.dtype), trusted=True)
-        else:
-            s = as_tensor(s, target.dtype)  # the caller's: never written into
-        _accumulate(grads, target._id, s, ownership)
+        trusted = s is None  # a seed the caller gave is never written into
+        s = ops.ones(batch + target.shape, target.dtype) if s is None else as_tensor(
+            s, target.dtype)
+        _accumulate(grads, target._id, s, ownership, trusted)
     return grads
 
 
@@ -84,11 +83,14 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
         outputs = op.outputs
         if len(outputs) == 1:
             key = outputs[0]._id
-            g = get(key) if key in source_ids else _take(grads, key, ownership)
+            if key in source_ids:
+                g, op.donated = get(key), False
+            else:
+                # A gradient the pass alone held can take the rule's result in its memory.
+                g = grads.pop(key, None)
+                op.donated = g is not None and ownership.release(g)
             if g is None:
                 continue
-            # A gradient the pass alone holds can take the rule's result in its memory.
-            op.donated = key not in source_ids and ownership.donatable(g)
             out_grads = (g,)
         else:
             out_grads = [get(y._id) if y._id in source_ids else _take(grads, y._id, ownership)
@@ -127,7 +129,7 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
             shape = batch + x.shape if batch else x.shape
             if value.shape != shape or value.dtype != x.dtype:
                 g = _conform(g, shape, x.dtype, op.type, len(batch))
-            _accumulate(grads, x._id, ownership.adopt(g, trusted), ownership)
+            _accumulate(grads, x._id, g, ownership, trusted)
 
 
 def _take(grads, key, ownership):
@@ -137,17 +139,17 @@ def _take(grads, key, ownership):
     return g
 
 
-def _accumulate(grads, key, g, ownership):
+def _accumulate(grads, key, g, ownership, trusted):
     previous = grads.get(key)
     if previous is None:
         grads[key] = g
-        ownership.claim(g)
+        ownership.claim(g, trusted)
     elif ownership.writable(previous) and _owner(g._value) is not previous._value:
         ops.add_into(previous, g)
     else:
         ownership.release(previous)
-        total = grads[key] = ownership.adopt(ops.add(previous, g), trusted=True)
-        ownership.claim(total)
+        total = grads[key] = ops.add(previous, g)
+        ownership.claim(total, trusted=True)
 
 
 def _conform(g, shape, dtype, op_type, batch_dims):
@@ -164,47 +166,57 @@ def _owner(array):
 
 class Ownership:
     """Which gradients the reverse pass may overwrite: those whose array it made itself
-    (after the pass began, through autotape's own rules or its own sums), whose array owns
-    its memory, and that exactly one entry of the gradient table holds, with no view of
-    that memory in another entry. Disabled while a tape records the pass (the values are
-    then saved on that tape)."""
+    (after the pass began, through autotape's own rules or its own sums), that own their
+    memory, and that exactly one entry of the gradient table holds. An array of which a
+    view entered the table, or that was handed to a user's rule, is never written again.
+    Disabled while a tape records the pass (the values are then saved on that tape)."""
 
     def __init__(self, enabled):
         self.enabled = enabled
         self.first_id = next_id()  # tensors made from here on were made during the pass
-        self.owned = set()  # ids of Tensors whose arrays the pass made
-        self.claims = {}  # id(memory owner) -> how many table entries use that memory
+        self.holders = {}  # id(array the pass may write) -> table entries holding it
+        self.shared = set()  # ids of arrays never to write: viewed, or seen by user code
 
-    def adopt(self, t, trusted):
-        """``t`` is about to enter the table; remember it if the pass made its array."""
-        if self.enabled and trusted and t._id > self.first_id:
-            value = t._value
-            if value.base is None and value.flags.writeable:
-                self.owned.add(t._id)
-        return t
-
-    def claim(self, t):
-        key = id(_owner(t._value))
-        self.claims[key] = self.claims.get(key, 0) + 1
+    def claim(self, t, trusted):
+        """``t`` enters a table entry; ``trusted``: autotape's own code made it."""
+        if not self.enabled:
+            return
+        value = t._value
+        if value.base is not None:  # a view: its memory is never written again
+            self._share(value.base)
+            return
+        key = id(value)
+        count = self.holders.get(key)
+        if count is not None:
+            self.holders[key] = count + 1
+        elif (trusted and t._id > self.first_id and value.flags.writeable
+              and key not in self.shared):
+            self.holders[key] = 1
 
     def release(self, t):
-        key = id(_owner(t._value))
-        count = self.claims[key] - 1
-        if count:
-            self.claims[key] = count
-        else:
-            del self.claims[key]
-
-    def expose(self, tensors):
-        """These tensors were handed to code that may keep them: never write into them."""
-        for t in tensors:
-            if t is not None:
-                self.owned.discard(t._id)
+        """``t`` leaves its table entry. True if no entry holds its array any more and the
+        pass made it: the array may then take a rule's result."""
+        key = id(t._value)
+        count = self.holders.get(key)
+        if count is None:
+            return False
+        if count > 1:
+            self.holders[key] = count - 1
+            return False
+        del self.holders[key]  # no entry holds it: an id that may be reused once it is freed
+        return True
 
     def writable(self, t):
-        """Whether ``t``, held by one table entry, can be added into in place."""
-        return t._id in self.owned and self.claims.get(id(t._value)) == 1
+        """Whether ``t``, in one table entry, can be added into in place."""
+        return self.holders.get(id(t._value)) == 1
 
-    def donatable(self, t):
-        """Whether ``t``, just taken out of the table, can take a rule's result."""
-        return t._id in self.owned and id(t._value) not in self.claims
+    def expose(self, tensors):
+        """These tensors go to code that may keep them: never write into their memory."""
+        for t in tensors:
+            if t is not None:
+                value = t._value
+                self._share(value if value.base is None else value.base)
+
+    def _share(self, array):
+        self.shared.add(id(array))
+        self.holders.pop(id(array), None)

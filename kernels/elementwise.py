@@ -96,10 +96,10 @@ def _is_passthrough(derivative):
     return derivative in ("1", "-1")
 
 
-def _flat_loop(name, params, reads, body, parallel):
+def _flat_loop(name, params, reads, body, parallel, size="OUT0"):
     loop = "prange" if parallel else "range"
     lines = [JIT_PARALLEL if parallel else JIT, f"def {name}({', '.join(params)}):",
-             f"    for i in {loop}(OUT0.size):"]
+             f"    for i in {loop}({size}.size):"]
     lines += [f"        {r}" for r in reads] + [f"        {b}" for b in body]
     return "\n".join(lines) + "\n"
 
@@ -115,6 +115,10 @@ def _unary_source(spec):
             reads = [f"{n} = {n.upper()}[i]" for n in saved]
             parts.append(_flat_loop("bwd" + suffix, params, reads,
                                     [f"OUT0[i] = G[i] * ({spec.derivative})"], parallel))
+            # In place into G (a donated gradient): a loop writing the array it reads
+            # vectorises, while one whose output merely aliases an input does not.
+            parts.append(_flat_loop("bwd_inplace" + suffix, params[:-1], reads,
+                                    [f"G[i] = G[i] * ({spec.derivative})"], parallel, "G"))
     return "\n\n".join(parts)
 
 
@@ -157,9 +161,15 @@ def fwd_nd(A, SA, B, SB, SHAPE, OUT0):
             body = [f"{g}[i] = G[i] * ({getattr(spec, 'derivative_' + n)})"
                     for g, n in zip(grads, needs)]
             params = [n.upper() for n in saved] + ["G"] + grads
+            # In place: the last gradient goes into G (see _unary_source's bwd_inplace).
+            in_place = [f"{out}[i] = g * ({getattr(spec, 'derivative_' + n)})"
+                        for out, n in zip(grads[:-1] + ["G"], needs)]
             for parallel, suffix in ((False, ""), (True, "_par")):
                 parts.append(_flat_loop(f"bwd_{needs}_{layout}{suffix}", params, reads, body,
                                         parallel))
+                if layout == "vv":
+                    parts.append(_flat_loop(f"bwd_{needs}_vv_inplace{suffix}", params[:-1],
+                                            reads + ["g = G[i]"], in_place, parallel, "G"))
         index = {"a": "ia", "b": "ib", "y": "i"}
         reads = "\n".join(f"        {n} = {n.upper()}[{index[n]}]" for n in saved)
         body = "\n".join(f"        {g}[{index[n]}] += g * ({getattr(spec, 'derivative_' + n)})"

@@ -101,8 +101,7 @@ def _make_unary(name, spec):
     forward = None  # (serial, parallel), resolved on the first call
     op_name = name  # ``name`` is also the operation's (ignored) keyword argument
 
-    def operation(x, name=None, out=None):
-        """``out`` (internal): an array of x's shape and dtype to write the result into."""
+    def operation(x, name=None):
         nonlocal forward
         if type(x) is not Tensor:
             x = as_tensor(x)
@@ -112,8 +111,7 @@ def _make_unary(name, spec):
         elif a.dtype.kind == "b" and op_name in _NOT_FOR_BOOLEANS:
             raise TypeError(f"{op_name}: not defined for bool tensors, as in NumPy"
                             + _NOT_FOR_BOOLEANS[op_name])
-        if out is None:
-            out = np.empty(a.shape, a.dtype)
+        out = np.empty(a.shape, a.dtype)
         if forward is None:  # one assignment: threads racing here all store the same pair
             forward = kernels.pair("fwd")
         serial, parallel = forward
@@ -131,8 +129,8 @@ def _make_unary(name, spec):
         saves = "none"
     elif spec.derivative in ("1", "-1"):
         saves = "none"
-        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else operation(
-            g, out=g._value if op.donated else None), batch_aware=True)
+        registry.register(op_type, lambda op, g: g if spec.derivative == "1" else operation(g),
+                          batch_aware=True)
     else:
         saved = tuple(n for n in ("a", "y") if formulas.uses(spec.derivative, n))
         saves = _saves(saved)
@@ -141,8 +139,7 @@ def _make_unary(name, spec):
 
         def rule(op, g):
             values = (op.inputs[0], op.outputs[0])
-            return backward(*[values[k] for k in positions], g,
-                            out=g._value if op.donated else None)
+            return backward(*[values[k] for k in positions], g, in_place=op.donated)
 
         registry.register(op_type, rule, batch_aware=True)
     return operation
@@ -152,21 +149,27 @@ def _make_unary_backward(name, spec, saved, kernels):
     """The fused primitive g * derivative(saved values), e.g. "SinGrad"."""
     op_type = _camel(name) + "Grad"
 
-    kernel = None  # (serial, parallel), resolved on the first call
+    kernel = in_place_kernel = None  # (serial, parallel) pairs, resolved on first use
 
-    def backward(*tensors, out=None):
-        """``out``: an array to write the result into (the reverse pass donates g's)."""
-        nonlocal kernel
+    def backward(*tensors, in_place=False):
+        """``in_place``: the result goes into g's array (the reverse pass donated it)."""
+        nonlocal kernel, in_place_kernel
         g = tensors[-1]._value
         if tensors[0]._value.shape != g.shape:  # g has leading batch axes: broadcast
             return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
-        if out is None:
+        flat = [t._value.reshape(-1) for t in tensors]
+        if in_place:
+            if in_place_kernel is None:
+                in_place_kernel = kernels.pair("bwd_inplace")
+            serial, parallel = in_place_kernel
+            out = g
+        else:
+            if kernel is None:
+                kernel = kernels.pair("bwd")
+            serial, parallel = kernel
             out = np.empty(g.shape, g.dtype)
-        if kernel is None:
-            kernel = kernels.pair("bwd")
-        serial, parallel = kernel
-        (parallel if g.size >= PARALLEL_MIN_SIZE else serial)(
-            *[t._value.reshape(-1) for t in tensors], out.reshape(-1))
+            flat.append(out.reshape(-1))
+        (parallel if g.size >= PARALLEL_MIN_SIZE else serial)(*flat)
         out = Tensor(out)
         if state.tapes:
             record_operation(op_type, tensors, (out,), None, "inputs")
@@ -342,7 +345,8 @@ def _make_binary_backward(name, spec, kernels):
                                       *[o.reshape(-1) for o in outs])
         return outs
 
-    flat_kernel = {needs: f"bwd_{needs}_vv" for needs in ("a", "b", "ab")}
+    flat_kernel = {(needs, donate): f"bwd_{needs}_vv" + ("_inplace" if donate else "")
+                   for needs in ("a", "b", "ab") for donate in (False, True)}
 
     def backward(needs, x, y, out, g, donate=False):
         """``donate``: g's array may take the last result (the kernels read g[i] before
@@ -356,10 +360,11 @@ def _make_binary_backward(name, spec, kernels):
             return grads if len(grads) > 1 else grads[0]
         if shape_a == shape_b:  # the common case, without the broadcasting machinery
             outs = [np.empty(shape_a, gv.dtype) for _ in needs]
-            if donate:
+            if donate:  # the last result goes into g's array
                 outs[-1] = gv
-            kernels.pick(flat_kernel[needs], gv.size)(*[t._value.reshape(-1) for t in inputs],
-                                                 *[o.reshape(-1) for o in outs])
+            kernels.pick(flat_kernel[needs, donate], gv.size)(
+                *[t._value.reshape(-1) for t in inputs],
+                *[o.reshape(-1) for o in (outs[:-1] if donate else outs)])
         else:
             outs = forward([t._value for t in inputs[:-1]], gv, needs, shape_a, shape_b)
         outs = tuple([Tensor(o) for o in outs])
