@@ -1,10 +1,11 @@
 """Function transforms on top of GradientTape: gradients_function (TensorFlow 1.x eager)."""
 
 import functools
-import warnings
+
+import numpy as np
 
 from . import ops
-from .tape import GradientTape
+from .tape import GradientTape, warn_if_not_float
 from .tensor import Tensor, as_tensor
 
 
@@ -62,9 +63,8 @@ def _value_and_gradients(f, params, args, caller_depth):
     arguments = _own_identities([x for _, x in converted], differentiable)
     for i in indices:
         if not converted[i][0]:
-            warnings.warn(f"gradients_function: argument {i} is not a float (got "
-                          f"{_kind(args[i])}): its gradient is None",
-                          stacklevel=2 + caller_depth)
+            warn_if_not_float(_dtype_of(args[i]), "source", f" (argument {i})",
+                              stacklevel=3 + caller_depth)
     with GradientTape() as tape:
         for i in differentiable:
             tape.watch(arguments[i])
@@ -74,9 +74,15 @@ def _value_and_gradients(f, params, args, caller_depth):
     return value, [grads.get(i) for i in indices]
 
 
-def _kind(x):
+def _dtype_of(x):
+    """What a non-float argument would be as a tensor (an int is int64), for the warning."""
     dtype = getattr(x, "dtype", None)
-    return f"{type(x).__name__} of dtype {dtype}" if dtype is not None else type(x).__name__
+    if dtype is not None:
+        return dtype
+    try:
+        return as_tensor(x).dtype
+    except (TypeError, OverflowError):
+        return np.dtype(object)
 
 
 def _watched_arguments(args, argnums, transform):

@@ -150,9 +150,9 @@ class GradientTape:
             if isinstance(t, Variable) and t.trainable and self._watch_accessed_variables:
                 self._watch_one(t)
         for t in targets:
-            _warn_if_integer(t.dtype, "target")
+            warn_if_not_float(t.dtype, "target")
         for s in source_tensors:
-            _warn_if_integer(s.dtype, "source")
+            warn_if_not_float(s.dtype, "source")
         grads = backprop(self._begin_reverse_pass(), targets, seeds,
                          self._sources(source_tensors), release=not self._persistent)
         results = [_finish(grads.get(s._id), s, unconnected_gradients) for s in source_tensors]
@@ -274,10 +274,12 @@ def _as_tracked(x, role):
                      f"{type(x).__name__}")
 
 
-def _warn_if_integer(dtype, role):
+def warn_if_not_float(dtype, role, where="", stacklevel=3):
+    """TensorFlow's warning for a target or source that cannot carry a gradient."""
     if not differentiable(dtype):
         warnings.warn(f"The dtype of the {role} tensor must be floating (e.g. float32) when "
-                      f"calling GradientTape.gradient, got {dtype}", stacklevel=3)
+                      f"calling GradientTape.gradient, got {dtype}{where}; its gradient is "
+                      "None", stacklevel=stacklevel)
 
 
 def _finish(grad, source, unconnected):
