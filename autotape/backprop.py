@@ -182,15 +182,16 @@ class Ownership:
         if not self.enabled:
             return
         value = t._value
-        if value.base is not None:  # a view: its memory is never written again
-            self._share(value.base)
+        if value.base is not None or not trusted:
+            # A view, or what a user's rule returned (it may keep it): never written again.
+            self._share(_owner(value))
             return
         key = id(value)
         count = self.holders.get(key)
         if count is not None:
             self.holders[key] = count + 1
-        elif (trusted and t._id > self.first_id and value.flags.writeable
-              and key not in self.shared):
+        elif (t._id > self.first_id and key not in self.shared and value.flags.writeable
+              and value.flags.c_contiguous):  # the kernels write through a flat view
             self.holders[key] = 1
 
     def release(self, t):
@@ -214,8 +215,7 @@ class Ownership:
         """These tensors go to code that may keep them: never write into their memory."""
         for t in tensors:
             if t is not None:
-                value = t._value
-                self._share(value if value.base is None else value.base)
+                self._share(_owner(t._value))
 
     def _share(self, array):
         self.shared.add(id(array))
