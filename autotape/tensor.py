@@ -45,7 +45,7 @@ class Tensor:
         """The value: a NumPy scalar for 0-d tensors, else a read-only ndarray view."""
         if self._value.ndim == 0:
             return self._value[()]
-        return readonly(self._value)
+        return readonly_value(self)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's conversion (``np.asarray``): a read-only view, or a copy; never the buffer
@@ -57,7 +57,7 @@ class Tensor:
                 raise ValueError(f"__array__: a {value.dtype} tensor cannot become "
                                  f"{np.dtype(dtype)} without a copy")
             return value.astype(dtype)
-        return value.copy() if copy else readonly(value)
+        return value.copy() if copy else readonly_value(self)
 
     def __len__(self):
         if self._value.ndim == 0:
@@ -148,10 +148,9 @@ class Variable(Tensor):
         dtype = dtypes.as_dtype(dtype)
         value = to_array(initial_value, None, "Variable") if dtype is None else assignable(
             initial_value, dtype, "Variable")
-        if isinstance(initial_value, Tensor) or not value.flags.c_contiguous:
-            # Its own C-ordered array, so that optimizers can update it through a flat view.
-            value = value.copy(order="C")
-        super().__init__(value)
+        # Its own C-ordered array, never the caller's: optimizers update it through a flat
+        # view.
+        super().__init__(np.array(value, order="C"))
         self.trainable = bool(trainable)
         self.name = naming.qualify("Variable" if name is None else str(name))
         # Whether the current array was handed out (to an operation, a tape, a numpy() view):
@@ -167,14 +166,6 @@ class Variable(Tensor):
         snapshot._value, snapshot._id = self._value, self._id
         return snapshot
 
-    def numpy(self):
-        self._handed_out = True
-        return super().numpy()
-
-    def __array__(self, dtype=None, copy=None):
-        self._handed_out = True
-        return super().__array__(dtype, copy)
-
     def _set(self, value, operation):
         value = assignable(value, self._value.dtype, operation)
         if value.shape != self._value.shape:
@@ -183,7 +174,7 @@ class Variable(Tensor):
                                  f"to a Variable of shape {self.shape}")
             value = np.broadcast_to(value, self.shape)
         # A new array, not an in-place write: recorded operations keep the old value.
-        self._value = np.array(value, order="C")
+        self._value = np.array(value, order="C")  # a copy even where value is the caller's
         self._handed_out = False
         return self
 
@@ -207,11 +198,14 @@ class Variable(Tensor):
         return self._set(self._value - self._delta(delta, "assign_sub"), "assign_sub")
 
     def _delta(self, delta, operation):
-        delta = assignable(delta, self._value.dtype, operation)
-        if not broadcasts_to(delta.shape, self.shape):
-            raise ValueError(f"{operation}: a delta of shape {delta.shape} for a Variable of "
+        """The delta as an array of its own dtype (the sum is then computed wide enough
+        for ``_set`` to see an overflow rather than a wrapped value)."""
+        array = delta._value if isinstance(delta, Tensor) else _as_array(delta, operation)
+        _check_kind(array.dtype, self._value.dtype, delta, operation)
+        if not broadcasts_to(array.shape, self.shape):
+            raise ValueError(f"{operation}: a delta of shape {array.shape} for a Variable of "
                              f"shape {self.shape}")
-        return delta
+        return array
 
     def value(self):
         return self._read()
@@ -230,6 +224,14 @@ def readonly(array):
     view = array.view()
     view.flags.writeable = False
     return view
+
+
+def readonly_value(tensor):
+    """A read-only view of a tensor's value, for code outside autotape: a Variable's array
+    then counts as handed out, so optimizers never write into it again."""
+    if isinstance(tensor, Variable):
+        tensor._handed_out = True
+    return readonly(tensor._value)
 
 
 def _warn_if_recording(tensor):
@@ -280,24 +282,31 @@ def _check_supported(dtype, value, operation):
                         "float64 tensors")
 
 
+def _as_array(value, operation):
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"{operation}: cannot convert {type(value).__name__} to an array: "
+                        f"{e}") from None
+
+
+def _check_kind(source, dtype, value, operation):
+    _check_supported(source, value, operation)
+    if not np.can_cast(source, dtype, "same_kind"):
+        raise TypeError(f"{operation}: cannot store {source} values in a Variable of "
+                        f"dtype {dtype} (NumPy's same_kind rule); cast them first")
+
+
 def assignable(value, dtype, operation):
     """``value`` as an array that ``dtype`` holds as given: NumPy's "same_kind" casting (no
     floats into integers), and no integer that wraps around or finite float that overflows
     (rounding float64 to float32 is fine)."""
-    if isinstance(value, Tensor):
-        array = value._value
-    else:
-        try:
-            array = np.asarray(value)
-        except (TypeError, ValueError, OverflowError) as e:
-            raise TypeError(f"{operation}: cannot convert {type(value).__name__} to "
-                            f"{dtype}: {e}") from None
-    _check_supported(array.dtype, value, operation)
-    if not np.can_cast(array.dtype, dtype, "same_kind"):
-        raise TypeError(f"{operation}: cannot store {array.dtype} values in a Variable of "
-                        f"dtype {dtype} (NumPy's same_kind rule); cast them first")
-    with np.errstate(all="ignore"):
-        converted = array.astype(dtype)
+    array = value._value if isinstance(value, Tensor) else _as_array(value, operation)
+    _check_kind(array.dtype, dtype, value, operation)
+    if np.can_cast(array.dtype, dtype, "safe"):
+        return array.astype(dtype, copy=False)  # every value fits
+    with np.errstate(all="ignore"):  # overflow is checked for below
+        converted = array.astype(dtype, copy=False)
         if dtype.kind == "f":
             lost = np.isfinite(array) & ~np.isfinite(converted)
         else:

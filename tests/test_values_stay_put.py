@@ -197,3 +197,38 @@ def test_logsumexp_of_an_empty_axis_is_minus_infinity(shape, axis):
         tape.watch(x)
         y = at.reduce_sum(at.reduce_logsumexp(x, axis=axis))
     assert tape.gradient(y, x).shape == shape
+
+
+def test_numpy_views_of_a_variable_keep_their_values_after_an_update():
+    v = at.Variable(np.arange(4.0).reshape(2, 2))
+    flat, diagonal = np.ravel(v), np.diagonal(v)
+    at.optimizers.SGD(0.5).apply_gradients([(np.ones((2, 2)), v)])
+    np.testing.assert_array_equal(flat, [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(diagonal, [0.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [[-0.5, 0.5], [1.5, 2.5]])
+
+
+def test_a_variable_never_shares_the_array_it_was_made_from():
+    values = np.array([1.0, 2.0])
+    v = at.Variable(values, dtype="float64")
+    at.optimizers.SGD(1.0).apply_gradients([(np.ones(2), v)])
+    np.testing.assert_array_equal(values, [1.0, 2.0])
+
+
+def test_assign_add_refuses_to_wrap_around():
+    v = at.Variable(np.int8([127]))
+    with pytest.raises(ValueError, match="128 does not fit"):
+        v.assign_add(1)
+    with pytest.raises(ValueError, match="-129 does not fit"):
+        at.Variable(np.int8([-128])).assign_sub(1)
+    np.testing.assert_array_equal(v.numpy(), [127])
+
+
+def test_numpy_casting_rules_hold_for_concatenate_and_stack():
+    t = at.constant([1.5, 2.0])
+    for function in (np.concatenate, np.stack):
+        with pytest.raises(TypeError, match="casting='same_kind'"):
+            function([t], dtype=np.int64)
+    np.testing.assert_array_equal(np.concatenate([t], dtype=np.float32).numpy(), [1.5, 2.0])
+    np.testing.assert_array_equal(np.stack([t], dtype=np.int64, casting="unsafe").numpy(),
+                                  [[1, 2]])

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import nest
 from ..recording import state
-from ..tensor import Tensor, readonly
+from ..tensor import Tensor, readonly_value
 
 
 def _ops():
@@ -67,21 +67,29 @@ def _tile(a, reps):
 
 
 def _concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    if out is not None or casting != "same_kind":
+    if out is not None:
         return NotImplemented
     if axis is None:  # NumPy flattens every array first
         arrays, axis = [_ops().reshape(a, (-1,)) for a in arrays], 0
-    if dtype is not None:
-        arrays = [_ops().cast(a, dtype) for a in arrays]
-    return _ops().concat(arrays, axis)
+    return _ops().concat(_cast_all(arrays, dtype, casting, "np.concatenate"), axis)
 
 
 def _stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    if out is not None or casting != "same_kind":
+    if out is not None:
         return NotImplemented
-    if dtype is not None:
-        arrays = [_ops().cast(a, dtype) for a in arrays]
-    return _ops().stack(arrays, axis)
+    return _ops().stack(_cast_all(arrays, dtype, casting, "np.stack"), axis)
+
+
+def _cast_all(arrays, dtype, casting, what):
+    """The arrays as tensors of ``dtype`` (if given), refused as NumPy refuses them."""
+    tensors = [_ops().convert_to_tensor(a) for a in arrays]
+    if dtype is None:
+        return tensors
+    for t in tensors:
+        if not np.can_cast(t.dtype, dtype, casting):
+            raise TypeError(f"{what}: cannot cast {t.dtype} to {np.dtype(dtype)} with "
+                            f"casting={casting!r}")
+    return [_ops().cast(t, dtype) for t in tensors]
 
 
 def _where(condition, x=None, y=None):
@@ -189,7 +197,7 @@ def _unrecorded(func, args, kwargs, what):
                       "gradients do not flow through it", stacklevel=4)
 
     def plain(x):
-        return readonly(x._value) if isinstance(x, Tensor) else x
+        return readonly_value(x) if isinstance(x, Tensor) else x
 
     args = nest.pack_like(list(args), [plain(x) for x in nest.flatten(list(args))])
     kwargs = nest.pack_like(kwargs, [plain(x) for x in nest.flatten(kwargs)])
