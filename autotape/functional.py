@@ -26,10 +26,10 @@ def _own_identities(arguments, positions):
     arguments, seen = list(arguments), set()
     for i in positions:
         x = arguments[i]
-        if isinstance(x, Tensor):
-            if id(x) in seen:
+        if isinstance(x, Tensor):  # by tensor identity: a Variable's reads all share one
+            if x._id in seen:
                 arguments[i] = ops.identity(x)  # recorded: outer tapes see through it
-            seen.add(id(x))
+            seen.add(x._id)
     return arguments
 
 

@@ -170,8 +170,9 @@ class GradientTape:
             return nest.pack_like(sources, [ops.zeros(target.shape + s.shape, s.dtype)
                                             for s in source_tensors])
         seeds = np.eye(target.size, dtype=target.dtype).reshape((target.size,) + target.shape)
-        rows_of = dict(zip([s._id for s in self._sources(source_tensors)], _reverse_passes(
-            records, target, self._sources(source_tensors), seeds)))
+        connected = self._sources(source_tensors)
+        rows_of = dict(zip([s._id for s in connected],
+                           _reverse_passes(records, target, connected, seeds)))
         results = []
         for s in source_tensors:
             rows = rows_of.get(s._id)
@@ -226,11 +227,11 @@ def _reverse_passes(records, target, sources, seeds):
     width = max([target.size] + [s.size for s in sources] + [1])
     chunk = max(1, BATCH_ELEMENTS // width)
     try:
-        blocks = [backprop(records, [target], [seeds[start:start + chunk]], sources,
-                           release=False, batch=(len(seeds[start:start + chunk]),))
-                  for start in range(0, rows, chunk)]
+        sizes = [min(chunk, rows - start) for start in range(0, rows, chunk)]
+        blocks = [backprop(records, [target], [seeds[start:start + size]], sources,
+                           release=False, batch=(size,))
+                  for start, size in zip(range(0, rows, chunk), sizes)]
         parts = [[block.get(s._id) for s in sources] for block in blocks]
-        sizes = [len(seeds[start:start + chunk]) for start in range(0, rows, chunk)]
     except NotBatchable:
         parts = [[None if g is None else ops.expand_dims(g, 0) for g in
                   (backprop(records, [target], [seed], sources, release=False).get(s._id)

@@ -118,7 +118,10 @@ POW_CONVENTION = """\
 a ** b at its boundary points. d/da is b * a**(b-1), taken as 0 where a == 0 and b == 0
 (x**0 is constant); so the second derivative d2/da2 of x**1 at 0 is 0, of x**2 is 2, of x**0.5
 is -inf and of x**-1 is +inf. d/db is a**b * log(a) where a > 0 and 0 where a <= 0 (as in
-TensorFlow): at a == 0 every term carrying log(a) is 0, so d2/(da db) at a == 0 is a**(b-1) (0 if b == 0)."""
+TensorFlow): at a == 0 every term carrying log(a) is 0. The mixed derivative at a == 0
+depends on the order it is taken in: d/db (d/da) is a**(b-1) (0 if b == 0), d/da (d/db) is
+0 where a**(b-1) is finite and NaN where it is infinite (0 < b < 1, b < 0), points where
+the limit does not exist."""
 
 
 def _pow_base_derivative(u, v):

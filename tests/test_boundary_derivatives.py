@@ -38,6 +38,20 @@ def test_pow_at_zero_follows_the_power_rule_limits(b, first, second):
     assert db == 0.0 and dbb == 0.0  # log(a) terms are 0 at a == 0
 
 
+@pytest.mark.parametrize("b, expected", [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (0.5, np.nan),
+                                         (-1.0, np.nan)])
+def test_the_other_mixed_derivative_of_pow_at_zero_follows_the_convention(b, expected):
+    a, exponent = at.constant(0.0), at.constant(b)
+    with at.GradientTape() as outer:
+        outer.watch([a, exponent])
+        with at.GradientTape() as inner:
+            inner.watch([a, exponent])
+            y = a ** exponent
+        db = inner.gradient(y, exponent)
+    np.testing.assert_array_equal(
+        outer.gradient(db, a, unconnected_gradients="zero").numpy(), expected)
+
+
 @pytest.mark.parametrize("b", [0.0, 1.0, 2.0, 0.5, -1.0])
 def test_pow_with_a_positive_base_matches_closed_forms_at_every_exponent(b):
     a = 1.7

@@ -239,3 +239,38 @@ def test_an_optimizer_never_writes_into_a_value_a_tape_or_a_view_still_holds(mon
     np.testing.assert_array_equal(v.numpy(), [0.0, 0.0, 0.0, 0.0])
     sgd.apply_gradients([(at.ones([4]), v)])
     np.testing.assert_array_equal(v.numpy(), -0.5)
+
+
+def test_what_a_users_rule_returns_is_never_written_into():
+    kept = []
+
+    @at.custom_gradient
+    def doubled(t):
+        def grad(dy):
+            result = dy * 2.0
+            kept.append(result)
+            return result
+        return t * 1.0, grad
+
+    x = at.Variable(np.ones(4))
+    with at.GradientTape() as tape:
+        z = doubled(at.identity(x)) + x * 3.0  # identity passes the user's result on
+    np.testing.assert_array_equal(tape.gradient(z, x).numpy(), 5.0)
+    np.testing.assert_array_equal(kept[0].numpy(), 2.0)
+
+
+def test_a_gradient_that_is_not_c_contiguous_still_accumulates():
+    @at.custom_gradient
+    def fortran_gradient(t):
+        return t * 1.0, lambda dy: np.asfortranarray(np.full((3, 4), 2.0))
+
+    x = at.Variable(np.ones((3, 4)))
+    with at.GradientTape() as tape:
+        z = fortran_gradient(at.identity(at.sin(x)))
+    np.testing.assert_allclose(tape.gradient(z, x).numpy(), 2 * np.cos(1.0), rtol=1e-15)
+
+
+def test_reads_of_one_variable_at_two_positions_get_their_own_partials():
+    v = at.Variable(3.0)
+    grads = at.gradients_function(lambda a, b: a * b * b)(v.value(), v.read_value())
+    assert [float(g) for g in grads] == [9.0, 18.0]

@@ -28,9 +28,10 @@ def register(op_type, rule, batch_aware=False, accepts_missing=False):
             raise KeyError(f"RegisterGradient: a gradient for op type {op_type!r} is already "
                            "registered")
         rules[op_type] = rule
-        (batch_aware_types.add if batch_aware else batch_aware_types.discard)(op_type)
-        (accepts_missing_types.add if accepts_missing else accepts_missing_types.discard)(
-            op_type)
+        if batch_aware:
+            batch_aware_types.add(op_type)
+        if accepts_missing:
+            accepts_missing_types.add(op_type)
 
 
 def seal_builtins(untrusted=()):
