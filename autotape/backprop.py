@@ -81,14 +81,15 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
     while relevant:
         op = relevant.pop()  # the last use of a record: popping frees it
         outputs = op.outputs
+        donated = False
         if len(outputs) == 1:
             key = outputs[0]._id
             if key in source_ids:
-                g, op.donated = get(key), False
+                g = get(key)
             else:
                 # A gradient the pass alone held can take the rule's result in its memory.
                 g = grads.pop(key, None)
-                op.donated = g is not None and ownership.release(g)
+                donated = g is not None and ownership.release(g)
             if g is None:
                 continue
             out_grads = (g,)
@@ -107,14 +108,13 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
             continue
         if batch and op.type not in registry.batch_aware_types:
             raise NotBatchable(op.type)
-        op.batch = batch
         trusted = op.type in trusted_types
         if not trusted:
             ownership.expose(out_grads)  # a user's rule may keep what it is given
         inputs = op.inputs
-        needs = op.needs_gradient = ((inputs[0]._id in reach,) if len(inputs) == 1
-                                     else tuple([x._id in reach for x in inputs]))
-        in_grads = rule(op, *out_grads)
+        needs = ((inputs[0]._id in reach,) if len(inputs) == 1
+                 else tuple([x._id in reach for x in inputs]))
+        in_grads = rule(RuleCall(op, needs, batch, donated), *out_grads)
         if type(in_grads) is not tuple:
             in_grads = tuple(in_grads) if isinstance(in_grads, list) else (in_grads,)
         if len(in_grads) != len(inputs):
@@ -130,6 +130,20 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
             if value.shape != shape or value.dtype != x.dtype:
                 g = _conform(g, shape, x.dtype, op.type, len(batch))
             _accumulate(grads, x._id, g, ownership, trusted)
+
+
+class RuleCall:
+    """A record as its gradient rule sees it in one reverse pass: the record's ``type``,
+    ``inputs``, ``outputs`` and ``attrs``, and this pass's state: ``needs_gradient`` (which
+    inputs want one), ``batch`` (leading axes of the gradients) and ``donated`` (the rule
+    may write its result into its output gradient's array). The record itself is shared by
+    tapes and passes, so it is never changed."""
+
+    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient", "batch", "donated")
+
+    def __init__(self, op, needs_gradient, batch, donated):
+        self.type, self.inputs, self.outputs, self.attrs = op.type, op.inputs, op.outputs, op.attrs
+        self.needs_gradient, self.batch, self.donated = needs_gradient, batch, donated
 
 
 def _take(grads, key, ownership):

@@ -26,16 +26,13 @@ class Released:
 
 
 class Op:
-    """One recorded operation, as gradient functions see it: type, inputs, outputs, attrs."""
+    """One recorded operation: type, inputs, outputs, attrs. Never changed once recorded
+    (tapes share it; the reverse pass gives rules its own state in a ``RuleCall``)."""
 
-    __slots__ = ("type", "inputs", "outputs", "attrs", "needs_gradient", "batch", "donated")
+    __slots__ = ("type", "inputs", "outputs", "attrs")
 
     def __init__(self, type, inputs, outputs, attrs):
         self.type, self.inputs, self.outputs, self.attrs = type, inputs, outputs, attrs
-        self.needs_gradient = None  # set by the reverse pass: which inputs want a gradient
-        self.batch = ()  # set by the reverse pass: leading axes of the gradients
-        # set by the reverse pass: the rule may overwrite its output gradient's array
-        self.donated = False
 
     def __repr__(self):
         return f"<Op {self.type}>"

@@ -274,3 +274,27 @@ def test_reads_of_one_variable_at_two_positions_get_their_own_partials():
     v = at.Variable(3.0)
     grads = at.gradients_function(lambda a, b: a * b * b)(v.value(), v.read_value())
     assert [float(g) for g in grads] == [9.0, 18.0]
+
+
+def test_threads_differentiating_one_persistent_tape_each_get_the_right_gradient():
+    # The records are shared; each reverse pass keeps its own state (needs, batch, donation).
+    import threading
+
+    x = at.constant(np.linspace(0.1, 1.0, 5000))
+    with at.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = at.reduce_sum(at.exp(at.sin(x)) * x + at.tanh(x) * at.cos(x))
+    expected = tape.gradient(y, x).numpy()
+    failures = []
+
+    def differentiate():
+        for _ in range(40):
+            if not np.array_equal(tape.gradient(y, x).numpy(), expected):
+                failures.append(1)
+
+    threads = [threading.Thread(target=differentiate) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
