@@ -48,9 +48,7 @@ def _updates(grads_and_vars, optimizer):
 
 def _pair(pair, optimizer):
     try:
-        if isinstance(pair, Tensor):
-            raise TypeError
-        g, v = pair
+        g, v = () if isinstance(pair, Tensor) else pair  # a Tensor iterates, but is no pair
     except (TypeError, ValueError):
         raise TypeError(f"{optimizer}.apply_gradients: expected (gradient, Variable) pairs, "
                         f"got {type(pair).__name__} {pair!r:.80}") from None

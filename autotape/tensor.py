@@ -200,8 +200,7 @@ class Variable(Tensor):
     def _delta(self, delta, operation):
         """The delta as an array of its own dtype (the sum is then computed wide enough
         for ``_set`` to see an overflow rather than a wrapped value)."""
-        array = delta._value if isinstance(delta, Tensor) else _as_array(delta, operation)
-        _check_kind(array.dtype, self._value.dtype, delta, operation)
+        array = _same_kind_array(delta, self._value.dtype, operation)
         if not broadcasts_to(array.shape, self.shape):
             raise ValueError(f"{operation}: a delta of shape {array.shape} for a Variable of "
                              f"shape {self.shape}")
@@ -282,27 +281,29 @@ def _check_supported(dtype, value, operation):
                         "float64 tensors")
 
 
-def _as_array(value, operation):
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise TypeError(f"{operation}: cannot convert {type(value).__name__} to an array: "
-                        f"{e}") from None
-
-
-def _check_kind(source, dtype, value, operation):
-    _check_supported(source, value, operation)
-    if not np.can_cast(source, dtype, "same_kind"):
-        raise TypeError(f"{operation}: cannot store {source} values in a Variable of "
+def _same_kind_array(value, dtype, operation):
+    """``value`` as an array (of its own dtype) that NumPy's "same_kind" rule lets into a
+    Variable of ``dtype``: no floats into integers."""
+    if isinstance(value, Tensor):
+        array = value._value
+    else:
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise TypeError(f"{operation}: cannot convert {type(value).__name__} to an "
+                            f"array: {e}") from None
+    _check_supported(array.dtype, value, operation)
+    if not np.can_cast(array.dtype, dtype, "same_kind"):
+        raise TypeError(f"{operation}: cannot store {array.dtype} values in a Variable of "
                         f"dtype {dtype} (NumPy's same_kind rule); cast them first")
+    return array
 
 
 def assignable(value, dtype, operation):
     """``value`` as an array that ``dtype`` holds as given: NumPy's "same_kind" casting (no
     floats into integers), and no integer that wraps around or finite float that overflows
     (rounding float64 to float32 is fine)."""
-    array = value._value if isinstance(value, Tensor) else _as_array(value, operation)
-    _check_kind(array.dtype, dtype, value, operation)
+    array = _same_kind_array(value, dtype, operation)
     if np.can_cast(array.dtype, dtype, "safe"):
         return array.astype(dtype, copy=False)  # every value fits
     with np.errstate(all="ignore"):  # overflow is checked for below
