@@ -86,16 +86,14 @@ def apply_rules(relevant, grads, reach, source_ids, batch, ownership):
             key = outputs[0]._id
             if key in source_ids:
                 g = get(key)
-            else:
-                # A gradient the pass alone held can take the rule's result in its memory.
-                g = grads.pop(key, None)
-                donated = g is not None and ownership.release(g)
+            else:  # a gradient the pass alone held can take the rule's result in its memory
+                g, donated = _take(grads, key, ownership)
             if g is None:
                 continue
             out_grads = (g,)
         else:
-            out_grads = [get(y._id) if y._id in source_ids else _take(grads, y._id, ownership)
-                         for y in outputs]
+            out_grads = [get(y._id) if y._id in source_ids
+                         else _take(grads, y._id, ownership)[0] for y in outputs]
             if all(g is None for g in out_grads):
                 continue
             if op.type not in registry.accepts_missing_types:
@@ -147,10 +145,9 @@ class RuleCall:
 
 
 def _take(grads, key, ownership):
+    """(gradient taken out of the table or None, whether the pass alone held its array)."""
     g = grads.pop(key, None)
-    if g is not None:
-        ownership.release(g)
-    return g
+    return g, g is not None and ownership.release(g)
 
 
 def _accumulate(grads, key, g, ownership, trusted):
