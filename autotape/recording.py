@@ -1,8 +1,10 @@
 """The thread-local stack of recording tapes, and what an operation appends to them.
 
 Operations call ``record_operation`` after running their kernel; it appends one shared
-``Op`` to every recording tape that tracks one of the inputs. Nothing here computes
-gradients (that is ``autotape.tape``).
+``Op`` to every recording tape that tracks one of the inputs. A tracer (``autotape.trace``)
+is a recording tape too, one that keeps every value it is given; code that turns a tensor
+into a Python value tells it, through ``concrete`` and ``outcome``, so that it can guard on
+what the value was. Nothing here computes gradients (that is ``autotape.tape``).
 """
 
 import threading
@@ -11,6 +13,7 @@ import threading
 class _ThreadState(threading.local):
     def __init__(self):
         self.tapes = []  # the tapes recording in this thread, innermost last
+        self.tracers = []  # the tracers among them (they also see values being read)
 
 
 state = _ThreadState()
@@ -49,12 +52,15 @@ def record_operation(type, inputs, outputs, attrs=None, saves="both"):
                 break
         else:
             continue
-        if op is None:
+        if tape._keeps_values:  # a tracer: every input and output, with its value
+            tape._records.append(Op(type, inputs, outputs, attrs or {}))
+        elif op is None:
             op = Op(type,
                     inputs if saves in ("inputs", "both") else _released(inputs),
                     outputs if saves in ("outputs", "both") else _released(outputs),
                     attrs or {})
-        tape._records.append(op)
+        if not tape._keeps_values:
+            tape._records.append(op)
         for y in outputs:
             tracked.add(y._id)
 
@@ -70,7 +76,26 @@ def _released(tensors):
 
 
 def variable_accessed(variable):
-    """A trainable Variable was read: tapes that watch accessed variables watch it."""
-    for tape in state.tapes:
-        if tape._watch_accessed_variables:
-            tape._watch_one(variable)
+    """A Variable was read by an operation: tapes that watch accessed variables watch it if
+    it is trainable, and tracers take it as an input of the trace."""
+    for tracer in state.tracers:
+        tracer.capture(variable)
+    if variable.trainable:
+        for tape in state.tapes:
+            if tape._watch_accessed_variables:
+                tape._watch_one(variable)
+
+
+def concrete(tensor, what):
+    """The array of ``tensor``, for code that turns it into a Python value or into how an
+    operation is built (``what`` says where, for messages): a tracer guards on the value."""
+    for tracer in state.tracers:
+        tracer.guard_value(tensor, what)
+    return tensor._value
+
+
+def outcome(tensor, value):
+    """``bool(tensor)`` gave ``value``: a tracer guards on that outcome."""
+    for tracer in state.tracers:
+        tracer.guard_outcome(tensor, value)
+    return value

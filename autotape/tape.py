@@ -25,6 +25,8 @@ class GradientTape:
     Use as a context manager. ``persistent=True`` allows several ``gradient`` calls;
     ``watch_accessed_variables=False`` watches only what ``watch`` is given."""
 
+    _keeps_values = False  # records release what gradient rules do not read (not a tracer)
+
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)

@@ -43,15 +43,16 @@ class Tensor:
 
     def numpy(self):
         """The value: a NumPy scalar for 0-d tensors, else a read-only ndarray view."""
-        if self._value.ndim == 0:
-            return self._value[()]
+        value = recording.concrete(self, "numpy()")
+        if value.ndim == 0:
+            return value[()]
         return readonly_value(self)
 
     def __array__(self, dtype=None, copy=None):
         """NumPy's conversion (``np.asarray``): a read-only view, or a copy; never the buffer
         itself, which every operation recorded from this tensor shares."""
         _warn_if_recording(self)
-        value = self._value
+        value = recording.concrete(self, "np.asarray")
         if dtype is not None and np.dtype(dtype) != value.dtype:
             if copy is False:
                 raise ValueError(f"__array__: a {value.dtype} tensor cannot become "
@@ -72,13 +73,13 @@ class Tensor:
     def _one_element(self, what):
         if self._value.size != 1:
             raise TypeError(f"{what}() needs a one-element tensor, got shape {self.shape}")
-        return self._value.reshape(())[()]
+        return recording.concrete(self, f"{what}()").reshape(())[()]
 
     def __bool__(self):
         if self._value.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is "
                              "ambiguous; use reduce_any/reduce_all or compare elements")
-        return bool(self._one_element("bool"))
+        return recording.outcome(self, bool(self._value.reshape(())[()]))
 
     def __float__(self):
         return float(self._one_element("float"))
@@ -159,8 +160,7 @@ class Variable(Tensor):
 
     def _read(self):
         """A Tensor holding the current value with this Variable's identity."""
-        if self.trainable:
-            recording.variable_accessed(self)
+        recording.variable_accessed(self)
         self._handed_out = True
         snapshot = Tensor.__new__(Tensor)
         snapshot._value, snapshot._id = self._value, self._id
@@ -258,7 +258,7 @@ def to_array(value, dtype=None, operation="constant"):
     """An ndarray from a Python value, array or Tensor, with autotape's dtype rules (a
     Tensor's own array when no conversion is needed: callers must not write to it)."""
     if isinstance(value, Tensor):
-        array = value._value
+        array = recording.concrete(value, operation)
         return array.astype(dtype) if dtype is not None and dtype != array.dtype else array
     if dtypes.is_python_number(value) and dtype is None:
         dtype = dtypes.python_number_dtype(value)

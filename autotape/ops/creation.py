@@ -5,6 +5,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
+from ..recording import concrete
 from ..tensor import Tensor, as_tensor, to_array
 
 
@@ -12,7 +13,7 @@ def _shape(shape):
     if type(shape) is tuple and all(type(n) is int for n in shape):
         return shape
     if isinstance(shape, Tensor):
-        shape = shape._value
+        shape = concrete(shape, "a shape")
     return tuple(int(n) for n in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
 
 

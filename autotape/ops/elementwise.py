@@ -101,11 +101,8 @@ def _make_unary(name, spec):
     forward = None  # (serial, parallel), resolved on the first call
     op_name = name  # ``name`` is also the operation's (ignored) keyword argument
 
-    def operation(x, name=None):
+    def forward_array(a):
         nonlocal forward
-        if type(x) is not Tensor:
-            x = as_tensor(x)
-        a = x._value
         if to_float and a.dtype.kind != "f":
             a = a.astype(np.float64)
         elif a.dtype.kind == "b" and op_name in _NOT_FOR_BOOLEANS:
@@ -116,7 +113,12 @@ def _make_unary(name, spec):
             forward = kernels.pair("fwd")
         serial, parallel = forward
         (parallel if a.size >= PARALLEL_MIN_SIZE else serial)(a.reshape(-1), out.reshape(-1))
-        out = Tensor(out)
+        return out
+
+    def operation(x, name=None):
+        if type(x) is not Tensor:
+            x = as_tensor(x)
+        out = Tensor(forward_array(x._value))
         if state.tapes:
             record_operation(op_type, (x,), (out,), None, saves)
         return out
@@ -142,6 +144,7 @@ def _make_unary(name, spec):
             return backward(*[values[k] for k in positions], g, in_place=op.donated)
 
         registry.register(op_type, rule, batch_aware=True)
+    registry.define(op_type, forward_array, saves)
     return operation
 
 
@@ -151,13 +154,11 @@ def _make_unary_backward(name, spec, saved, kernels):
 
     kernel = in_place_kernel = None  # (serial, parallel) pairs, resolved on first use
 
-    def backward(*tensors, in_place=False):
-        """``in_place``: the result goes into g's array (the reverse pass donated it)."""
+    def backward_arrays(*arrays, in_place=False):
+        """g * derivative for arrays of one shape; ``in_place``: into g's array."""
         nonlocal kernel, in_place_kernel
-        g = tensors[-1]._value
-        if tensors[0]._value.shape != g.shape:  # g has leading batch axes: broadcast
-            return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
-        flat = [t._value.reshape(-1) for t in tensors]
+        g = arrays[-1]
+        flat = [a.reshape(-1) for a in arrays]
         if in_place:
             if in_place_kernel is None:
                 in_place_kernel = kernels.pair("bwd_inplace")
@@ -170,7 +171,15 @@ def _make_unary_backward(name, spec, saved, kernels):
             out = np.empty(g.shape, g.dtype)
             flat.append(out.reshape(-1))
         (parallel if g.size >= PARALLEL_MIN_SIZE else serial)(*flat)
-        out = Tensor(out)
+        return out
+
+    registry.define(op_type, backward_arrays, "inputs")
+
+    def backward(*tensors, in_place=False):
+        """``in_place``: the result goes into g's array (the reverse pass donated it)."""
+        if tensors[0]._value.shape != tensors[-1]._value.shape:  # g has batch axes: broadcast
+            return tensors[-1] * _evaluate(spec.derivative, dict(zip(saved, tensors)))
+        out = Tensor(backward_arrays(*[t._value for t in tensors], in_place=in_place))
         if state.tapes:
             record_operation(op_type, tensors, (out,), None, "inputs")
         return out
@@ -245,10 +254,8 @@ def _make_binary(name, spec):
     op_name = name  # ``name`` is also the operation's (ignored) keyword argument
     integer_check = _INTEGER_DOMAIN.get(name)
 
-    def operation(x, y, name=None):
+    def forward_array(a, b):
         nonlocal same_shape
-        x, y = binary_operands(x, y, to_float)
-        a, b = x._value, y._value
         if integer_check is not None and a.dtype.kind in "iu" and integer_check[0](a, b):
             raise ValueError(f"{op_name}: {integer_check[1]}")
         if a.shape == b.shape:
@@ -258,17 +265,21 @@ def _make_binary(name, spec):
             serial, parallel = same_shape
             (parallel if out.size >= PARALLEL_MIN_SIZE else serial)(
                 a.reshape(-1), b.reshape(-1), out.reshape(-1))
+            return out
+        out_shape, layout, nd = plan_or_raise(op_name, a.shape, b.shape)
+        out = np.empty(out_shape, out_dtype or a.dtype)
+        if layout == "nd":
+            sa, sb, shape = nd
+            kernels.pick("fwd_nd", 0)(a.reshape(-1), sa, b.reshape(-1), sb, shape,
+                                      out.reshape(-1))
         else:
-            out_shape, layout, nd = plan_or_raise(op_name, a.shape, b.shape)
-            out = np.empty(out_shape, out_dtype or a.dtype)
-            if layout == "nd":
-                sa, sb, shape = nd
-                kernels.pick("fwd_nd", 0)(a.reshape(-1), sa, b.reshape(-1), sb, shape,
-                                     out.reshape(-1))
-            else:
-                kernels.pick(_FORWARD[layout], out.size)(a.reshape(-1), b.reshape(-1),
-                                                    out.reshape(-1))
-        out = Tensor(out)
+            kernels.pick(_FORWARD[layout], out.size)(a.reshape(-1), b.reshape(-1),
+                                                     out.reshape(-1))
+        return out
+
+    def operation(x, y, name=None):
+        x, y = binary_operands(x, y, to_float)
+        out = Tensor(forward_array(x._value, y._value))
         if state.tapes:
             record_operation(op_type, (x, y), (out,), None, saves)
         return out
@@ -279,6 +290,7 @@ def _make_binary(name, spec):
     if spec.derivative_a is None and spec.derivative_b is None:
         registry.no_gradient(op_type)
         saves = "none"
+        registry.define(op_type, forward_array, saves)
         return operation
     derivative = {"a": spec.derivative_a, "b": spec.derivative_b}
     # +1 / -1: the gradient is g or -g with no kernel; None: a formula kernel computes it.
@@ -309,6 +321,7 @@ def _make_binary(name, spec):
         return ga, gb
 
     registry.register(op_type, rule, batch_aware=True)
+    registry.define(op_type, forward_array, saves)
     return operation
 
 
@@ -348,6 +361,22 @@ def _make_binary_backward(name, spec, kernels):
     flat_kernel = {(needs, donate): f"bwd_{needs}_vv" + ("_inplace" if donate else "")
                    for needs in ("a", "b", "ab") for donate in (False, True)}
 
+    def backward_arrays(*arrays, needs, shape_a, shape_b, donate=False):
+        """The gradients (a list, one per letter of ``needs``) from the saved arrays and g."""
+        *values, gv = arrays
+        if shape_a == shape_b:  # the common case, without the broadcasting machinery
+            outs = [np.empty(shape_a, gv.dtype) for _ in needs]
+            if donate:  # the last result goes into g's array
+                outs[-1] = gv
+            kernels.pick(flat_kernel[needs, donate], gv.size)(
+                *[a.reshape(-1) for a in arrays],
+                *[o.reshape(-1) for o in (outs[:-1] if donate else outs)])
+            return outs
+        return forward(values, gv, needs, shape_a, shape_b)
+
+    registry.define(op_type, lambda *arrays, needs, shape_a, shape_b: _one_or_tuple(
+        backward_arrays(*arrays, needs=needs, shape_a=shape_a, shape_b=shape_b)), "inputs")
+
     def backward(needs, x, y, out, g, donate=False):
         """``donate``: g's array may take the last result (the kernels read g[i] before
         writing the last output's element i)."""
@@ -358,15 +387,8 @@ def _make_binary_backward(name, spec, kernels):
             env = dict(zip(saved[needs], inputs))
             grads = tuple(g * _evaluate(getattr(spec, "derivative_" + n), env) for n in needs)
             return grads if len(grads) > 1 else grads[0]
-        if shape_a == shape_b:  # the common case, without the broadcasting machinery
-            outs = [np.empty(shape_a, gv.dtype) for _ in needs]
-            if donate:  # the last result goes into g's array
-                outs[-1] = gv
-            kernels.pick(flat_kernel[needs, donate], gv.size)(
-                *[t._value.reshape(-1) for t in inputs],
-                *[o.reshape(-1) for o in (outs[:-1] if donate else outs)])
-        else:
-            outs = forward([t._value for t in inputs[:-1]], gv, needs, shape_a, shape_b)
+        outs = backward_arrays(*[t._value for t in inputs], needs=needs, shape_a=shape_a,
+                               shape_b=shape_b, donate=donate)
         outs = tuple([Tensor(o) for o in outs])
         if state.tapes:
             record_operation(op_type, inputs, outs,
@@ -401,6 +423,10 @@ def _make_binary_backward(name, spec, kernels):
         return grads
 
     return backward
+
+
+def _one_or_tuple(arrays):
+    return arrays[0] if len(arrays) == 1 else tuple(arrays)
 
 
 def _total(terms):

@@ -8,6 +8,7 @@ from .. import nest
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor, readonly
 from . import registry
+from .core import run
 
 
 def custom_gradient(f):
@@ -46,15 +47,17 @@ def primitive(fn=None, *, name=None):
         return lambda f: primitive(f, name=name)
     op_type = name or fn.__name__
 
+    def forward(*arrays, **attrs):
+        result = fn(*[readonly(a) for a in arrays], **attrs)  # inputs stay as they are
+        if isinstance(result, tuple):
+            return tuple(np.asarray(r) for r in result)
+        return np.asarray(result)
+
+    registry.define(op_type, forward, "both")
+
     @functools.wraps(fn)
     def wrapper(*args, **attrs):
-        inputs = tuple(as_tensor(a) for a in args)
-        result = fn(*[readonly(x._value) for x in inputs], **attrs)  # inputs stay as they are
-        results = result if isinstance(result, tuple) else (result,)
-        outputs = tuple(Tensor(np.asarray(r)) for r in results)
-        if state.tapes:
-            record_operation(op_type, inputs, outputs, attrs, "both")
-        return outputs if isinstance(result, tuple) else outputs[0]
+        return run(op_type, tuple(as_tensor(a) for a in args), attrs)
 
     wrapper.op_type = op_type
     return wrapper

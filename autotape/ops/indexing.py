@@ -4,6 +4,7 @@ import functools
 
 import numpy as np
 
+from ..recording import concrete
 from ..tensor import Tensor, as_tensor
 from . import registry
 from .core import run
@@ -17,11 +18,12 @@ def _kernels():
 
 
 def _plain_key(key):
-    """The key with Tensors replaced by their values (indices are never differentiated)."""
+    """The key with Tensors replaced by their values (indices are never differentiated; a
+    trace guards on them)."""
     if isinstance(key, tuple):
         return tuple(_plain_key(k) for k in key)
     if isinstance(key, Tensor):
-        return key._value
+        return concrete(key, "an index")
     if isinstance(key, list):
         return np.asarray([_plain_key(k) for k in key])
     return key
@@ -40,8 +42,10 @@ def getitem(tensor, key):
     except (IndexError, TypeError, ValueError) as e:
         raise IndexError(f"getitem: cannot index a tensor of shape {x.shape} with {key!r}: "
                          f"{e}") from None
-    result = np.asarray(result)
-    return run("StridedSlice", lambda a, key: result, (x,), {"key": key}, "none")
+    return run("StridedSlice", (x,), {"key": key}, np.asarray(result))
+
+
+registry.define("StridedSlice", lambda a, key: np.asarray(a[key]), "none")
 
 
 def _batched_key(op):
@@ -57,18 +61,21 @@ def _getitem_grad(op, g):
 
 def scatter_into(g, key, shape):
     """zeros(shape) with g added at ``key`` (repeated indices add up): getitem's adjoint."""
-    def forward(gv, key, shape):
-        out = np.zeros(shape, gv.dtype)
-        if _is_advanced(key):
-            positions = np.arange(out.size).reshape(shape)[key]
-            _kernels().scatter_add_flat(np.ascontiguousarray(gv).reshape(-1),
-                                        positions.reshape(-1), out.reshape(-1))
-        else:
-            out[key] = gv  # basic indexing never selects an element twice
-        return out
+    return run("StridedSliceGrad", (as_tensor(g),), {"key": key, "shape": shape})
 
-    return run("StridedSliceGrad", forward, (as_tensor(g),), {"key": key, "shape": shape},
-               "none")
+
+def _scatter_forward(gv, key, shape):
+    out = np.zeros(shape, gv.dtype)
+    if _is_advanced(key):
+        positions = np.arange(out.size).reshape(shape)[key]
+        _kernels().scatter_add_flat(np.ascontiguousarray(gv).reshape(-1),
+                                    positions.reshape(-1), out.reshape(-1))
+    else:
+        out[key] = gv  # basic indexing never selects an element twice
+    return out
+
+
+registry.define("StridedSliceGrad", _scatter_forward, "none")
 
 
 registry.register("StridedSliceGrad", lambda op, g: getitem(g, _batched_key(op)),
@@ -80,7 +87,7 @@ def gather(params, indices, axis=0, batch_dims=0, name=None):
     if batch_dims:
         raise NotImplementedError("gather: batch_dims is not supported")
     x = as_tensor(params)
-    index = np.asarray(indices._value if isinstance(indices, Tensor) else indices)
+    index = np.asarray(concrete(indices, "gather") if isinstance(indices, Tensor) else indices)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: indices must be integers, got {index.dtype}")
     axis = int(axis) % max(x.ndim, 1)

@@ -45,12 +45,15 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
                          f"{y.shape}") from None
     # NumPy's matmul is BLAS. Numba reaches BLAS only through SciPy, which autotape does not
     # depend on, so the product runs in NumPy rather than in a kernel.
-    out = run("MatMul", np.matmul, (x, y), None, "inputs")
+    out = run("MatMul", (x, y))
     if vector_a or vector_b:
         shape = out.shape[:-2] + (() if vector_a else out.shape[-2:-1]) + (
             () if vector_b else out.shape[-1:])
         out = reshape(out, shape)
     return out
+
+
+registry.define("MatMul", np.matmul, "inputs")
 
 
 @registry.RegisterGradient("MatMul", batch_aware=True)  # leading axes broadcast in matmul
@@ -262,12 +265,15 @@ def _svd(tensor):
     sign (and, for repeated singular values, up to rotation): a function of them has a
     gradient only where it does not depend on that choice."""
     x = _float(tensor)
-    return run("Svd", _svd_forward, (x,), None, "outputs")
+    return run("Svd", (x,))
 
 
 def _svd_forward(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return s, u, vh
+
+
+registry.define("Svd", _svd_forward, "outputs")
 
 
 def _safe_reciprocal(t):

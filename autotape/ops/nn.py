@@ -38,7 +38,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     One fused primitive: its kernel computes the loss and the softmax (kept for the
     gradient, softmax - one_hot) in one pass over each row."""
     x = as_tensor(logits)
-    labels = np.asarray(as_tensor(labels)._value)
+    labels = as_tensor(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"sparse_softmax_cross_entropy_with_logits: labels must be integers, "
                         f"got {labels.dtype}")
@@ -46,43 +46,48 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
         raise ValueError(f"sparse_softmax_cross_entropy_with_logits: labels of shape "
                          f"{labels.shape} do not match logits of shape {x.shape} (expected "
                          f"labels of shape {x.shape[:-1]})")
-    classes = x.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"sparse_softmax_cross_entropy_with_logits: labels must lie in "
-                         f"[0, {classes})")
     if x.dtype.kind != "f":
         x = as_tensor(x, np.float64)
-    rows = reshape(x, (-1, classes))
-    loss, _ = run("SparseSoftmaxCrossEntropyWithLogits", _xent_forward, (rows,),
-                  {"labels": labels.reshape(-1).astype(np.int64)}, "outputs")
+    rows = reshape(x, (-1, x.shape[-1]))
+    loss, _ = run("SparseSoftmaxCrossEntropyWithLogits", (rows, reshape(labels, (-1,))))
     return reshape(loss, labels.shape)
 
 
 def _xent_forward(logits, labels):
+    # The labels are checked here, where their values are: a trace runs this again.
+    classes = logits.shape[1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"sparse_softmax_cross_entropy_with_logits: labels must lie in "
+                         f"[0, {classes})")
     loss = np.empty(logits.shape[0], logits.dtype)
     probabilities = np.empty(logits.shape, logits.dtype)
     if logits.size:
         from ..kernels import nn as kernels
 
-        kernels.sparse_softmax_cross_entropy(np.ascontiguousarray(logits), labels, loss,
-                                             probabilities)
+        kernels.sparse_softmax_cross_entropy(np.ascontiguousarray(logits),
+                                             labels.astype(np.int64), loss, probabilities)
     return loss, probabilities
+
+
+registry.define("SparseSoftmaxCrossEntropyWithLogits", _xent_forward, "both")
 
 
 @registry.RegisterGradient("SparseSoftmaxCrossEntropyWithLogits", batch_aware=True,
                            accepts_missing=True)
 def _xent_grad(op, g_loss, g_probabilities):
-    probabilities = op.outputs[1]
+    from . import cast, equal, range
+
+    probabilities, labels = op.outputs[1], op.inputs[1]
     grad = None
-    if g_loss is not None:
-        labels = op.attrs["labels"]
-        one_hot = (labels[:, None] == np.arange(probabilities.shape[1])).astype(g_loss.dtype)
+    if g_loss is not None:  # recorded operations: a trace of this rule follows the labels
+        classes = range(probabilities.shape[1], dtype=labels.dtype)
+        one_hot = cast(equal(expand_dims(labels, -1), classes), g_loss.dtype)
         grad = expand_dims(g_loss, -1) * (probabilities - one_hot)
     if g_probabilities is not None:  # the softmax output's own gradient
         softmax_grad = probabilities * (
             g_probabilities - reduce_sum(g_probabilities * probabilities, -1, keepdims=True))
         grad = softmax_grad if grad is None else grad + softmax_grad
-    return grad
+    return grad, None
 
 
 __all__ = ["sigmoid", "softplus", "relu", "elu", "tanh", "softmax", "log_softmax", "l2_loss",

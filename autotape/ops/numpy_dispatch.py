@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import nest
-from ..recording import state
+from ..recording import concrete, state
 from ..tensor import Tensor, readonly_value
 
 
@@ -197,7 +197,10 @@ def _unrecorded(func, args, kwargs, what):
                       "gradients do not flow through it", stacklevel=4)
 
     def plain(x):
-        return readonly_value(x) if isinstance(x, Tensor) else x
+        if isinstance(x, Tensor):
+            concrete(x, what)  # a trace guards on the value it saw
+            return readonly_value(x)
+        return x
 
     args = nest.pack_like(list(args), [plain(x) for x in nest.flatten(list(args))])
     kwargs = nest.pack_like(kwargs, [plain(x) for x in nest.flatten(kwargs)])

@@ -126,8 +126,9 @@ def _reduction(op_type, public_name, kind, saves):
     def operation(input_tensor, axis=None, keepdims=False, name=None):
         x = as_tensor(input_tensor)
         axes = normalize_axes(axis, x.ndim, public_name)
-        return run(op_type, forward, (x,), {"axes": axes, "keepdims": bool(keepdims)}, saves)
+        return run(op_type, (x,), {"axes": axes, "keepdims": bool(keepdims)})
 
+    registry.define(op_type, forward, saves)
     return operation
 
 
@@ -227,17 +228,18 @@ def argmax(input, axis=None, output_type=np.int64, name=None):
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"argmax: axis {axis} is out of range for a tensor of shape {x.shape}")
     axis %= x.ndim
-
-    def forward(a, axis):
-        moved = np.ascontiguousarray(np.moveaxis(a, axis, -1))
-        rows = moved.reshape(-1, a.shape[axis])
-        if rows.shape[1] == 0:
-            raise ValueError(f"argmax: cannot take the argmax of an empty axis, shape {a.shape}")
-        out = np.empty(rows.shape[0], np.int64)
-        _kernels().argmax_rows(rows, out)
-        return out.reshape(moved.shape[:-1]).astype(output_type)
-
-    return run("ArgMax", forward, (x,), {"axis": axis}, "none")
+    return run("ArgMax", (x,), {"axis": axis, "output_type": np.dtype(output_type)})
 
 
+def _argmax_forward(a, axis, output_type):
+    moved = np.ascontiguousarray(np.moveaxis(a, axis, -1))
+    rows = moved.reshape(-1, a.shape[axis])
+    if rows.shape[1] == 0:
+        raise ValueError(f"argmax: cannot take the argmax of an empty axis, shape {a.shape}")
+    out = np.empty(rows.shape[0], np.int64)
+    _kernels().argmax_rows(rows, out)
+    return out.reshape(moved.shape[:-1]).astype(output_type)
+
+
+registry.define("ArgMax", _argmax_forward, "none")
 registry.no_gradient("ArgMax")

@@ -13,7 +13,18 @@ accepts_missing_types = set()
 # Op types whose rules autotape itself registered (``seal_builtins``, once every family is
 # imported): the reverse pass may write into the gradients these rules make.
 builtin_types = frozenset()
+# Op type -> (forward, saves): ``forward(*input arrays, **attrs)`` returns the output array
+# (or a tuple of them) from nothing but its arguments, so that a record, which holds no
+# values or code, can be run again on new values (``autotape.trace``). ``saves``: what the
+# gradient rule reads ("inputs", "outputs", "both" or "none"; see recording.record_operation).
+forwards = {}
 _lock = threading.Lock()
+
+
+def define(op_type, forward, saves="both"):
+    """Make ``forward`` the computation of primitive ``op_type`` (a user's ``primitive``
+    defined again under one name replaces it; traces made before keep the one they ran)."""
+    forwards[op_type] = (forward, saves)
 
 
 def register(op_type, rule, batch_aware=False, accepts_missing=False):

@@ -24,7 +24,7 @@ def where(condition, x=None, y=None, name=None):
         raise ValueError("where: give both x and y (the one-argument form is not supported)")
     c = as_tensor(condition)
     if c.dtype != np.bool_:
-        c = as_tensor(c._value.astype(bool))
+        c = cast(c, np.bool_)
     x, y = binary_operands(x, y)
     try:
         shape = np.broadcast_shapes(c.shape, x.shape, y.shape)
@@ -32,14 +32,17 @@ def where(condition, x=None, y=None, name=None):
         raise ValueError(f"where: incompatible shapes for broadcasting: condition {c.shape}, "
                          f"x {x.shape}, y {y.shape}") from None
 
-    def forward(cv, xv, yv):
-        out = np.empty(shape, xv.dtype)
-        flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1)
-                for v in (cv, xv, yv)]
-        _kernels().where_flat(*flat, out.reshape(-1))
-        return out
+    return run("Select", (c, x, y), {"shape": shape})
 
-    return run("Select", forward, (c, x, y), None, "inputs")
+
+def _select_forward(cv, xv, yv, shape):
+    out = np.empty(shape, xv.dtype)
+    flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in (cv, xv, yv)]
+    _kernels().where_flat(*flat, out.reshape(-1))
+    return out
+
+
+registry.define("Select", _select_forward, "inputs")
 
 
 @registry.RegisterGradient("Select", batch_aware=True)
@@ -60,7 +63,10 @@ def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
     if x.dtype == dtype:
         return x
-    return run("Cast", lambda a: a.astype(dtype), (x,), None, "none")
+    return run("Cast", (x,), {"dtype": dtype})
+
+
+registry.define("Cast", lambda a, dtype: a.astype(dtype), "none")
 
 
 @registry.RegisterGradient("Cast", batch_aware=True)
@@ -77,14 +83,20 @@ def _view(a):
 
 
 def identity(input, name=None):
-    return run("Identity", _view, (as_tensor(input),), None, "none")
+    return run("Identity", (as_tensor(input),))
+
+
+registry.define("Identity", _view, "none")
 
 
 registry.register("Identity", lambda op, g: g, batch_aware=True)
 
 
 def stop_gradient(input, name=None):
-    return run("StopGradient", _view, (as_tensor(input),), None, "none")
+    return run("StopGradient", (as_tensor(input),))
+
+
+registry.define("StopGradient", _view, "none")
 
 
 registry.no_gradient("StopGradient")

@@ -6,6 +6,7 @@ so they are linear and every derivative order works.
 
 import numpy as np
 
+from ..recording import concrete
 from ..tensor import Tensor, as_tensor
 from . import registry
 from .core import run
@@ -19,16 +20,18 @@ def _normalize_axis(axis, ndim, op_name):
 
 def reshape(tensor, shape, name=None):
     x = as_tensor(tensor)
-    shape = tuple(int(n) for n in np.atleast_1d(np.asarray(
-        shape._value if isinstance(shape, Tensor) else shape, dtype=np.int64)))
+    if isinstance(shape, Tensor):
+        shape = concrete(shape, "reshape")
+    shape = tuple(int(n) for n in np.atleast_1d(np.asarray(shape, dtype=np.int64)))
     try:
         result = x._value.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.size} elements) into shape {shape}") from None
-    return run("Reshape", lambda a: result, (x,), None, "none")
+    return run("Reshape", (x,), {"shape": result.shape}, result)
 
 
+registry.define("Reshape", lambda a, shape: a.reshape(shape), "none")
 registry.register("Reshape", lambda op, g: reshape(g, op.batch + op.inputs[0].shape),
                   batch_aware=True)
 
@@ -39,7 +42,10 @@ def transpose(a, perm=None, name=None):
     if sorted(p % max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
         raise ValueError(f"transpose: perm {perm} is not a permutation of the axes of a "
                          f"tensor of shape {x.shape}")
-    return run("Transpose", lambda v, perm: np.transpose(v, perm), (x,), {"perm": perm}, "none")
+    return run("Transpose", (x,), {"perm": perm})
+
+
+registry.define("Transpose", lambda v, perm: np.transpose(v, perm), "none")
 
 
 def _transpose_grad(op, g):
@@ -77,7 +83,7 @@ def broadcast_to(input, shape, name=None):
             raise ValueError
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    return run("BroadcastTo", _broadcast_forward, (x,), {"shape": shape}, "none")
+    return run("BroadcastTo", (x,), {"shape": shape})
 
 
 def _broadcast_forward(a, shape):
@@ -86,6 +92,9 @@ def _broadcast_forward(a, shape):
     # copied once, or every kernel reading them would copy them to flatten them.
     view = np.broadcast_to(a, shape)
     return view if a.size == 1 else view.copy()
+
+
+registry.define("BroadcastTo", _broadcast_forward, "none")
 
 
 registry.register("BroadcastTo", lambda op, g: sum_to_shape(g, op.batch + op.inputs[0].shape,
@@ -128,8 +137,10 @@ def concat(values, axis, name=None):
                              f"axis {axis}")
     dtype = np.result_type(*[t.dtype for t in tensors])
     tensors = [as_tensor(t, dtype) for t in tensors]
-    return run("ConcatV2", lambda *arrays, axis: np.concatenate(arrays, axis),
-               tuple(tensors), {"axis": axis}, "none")
+    return run("ConcatV2", tuple(tensors), {"axis": axis})
+
+
+registry.define("ConcatV2", lambda *arrays, axis: np.concatenate(arrays, axis), "none")
 
 
 @registry.RegisterGradient("ConcatV2", batch_aware=True)
@@ -161,8 +172,10 @@ def tile(input, multiples, name=None):
     multiples = tuple(int(m) for m in multiples)
     if len(multiples) != x.ndim:
         raise ValueError(f"tile: {len(multiples)} multiples for a tensor of rank {x.ndim}")
-    return run("Tile", lambda a, multiples: np.tile(a, multiples), (x,),
-               {"multiples": multiples}, "none")
+    return run("Tile", (x,), {"multiples": multiples})
+
+
+registry.define("Tile", lambda a, multiples: np.tile(a, multiples), "none")
 
 
 @registry.RegisterGradient("Tile", batch_aware=True)
