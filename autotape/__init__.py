@@ -23,3 +23,4 @@ from .module import Module
 from .ops import (RegisterGradient, custom_gradient, no_gradient, primitive)
 from .tape import GradientTape, UnconnectedGradients
 from .tensor import Tensor, Variable, constant, convert_to_tensor
+from .tracing import TapeFunction, tape_function

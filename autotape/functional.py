@@ -7,6 +7,14 @@ import numpy as np
 from . import ops
 from .tape import GradientTape, warn_if_not_float
 from .tensor import Tensor, as_tensor
+from .tracing import TapeFunction
+
+
+def _of_tape_function(transform, f, option):
+    """``transform(f)`` of a tape_function is the tape_function of ``transform(f's python)``:
+    the whole transformed computation is traced and compiled as one."""
+    option = tuple(option) if isinstance(option, list) else option
+    return f.derived((transform.__name__, option), lambda: transform(f._fn, option))
 
 
 def _differentiable_argument(x):
@@ -36,6 +44,8 @@ def _own_identities(arguments, positions):
 def value_and_gradients_function(f, params=None):
     """``g(*args)`` returns ``(f(*args), [df/d arg for each arg in params])``; ``params``
     holds argument indices (default: all). Non-float arguments get None, with a warning."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(value_and_gradients_function, f, params)
 
     @functools.wraps(f)
     def value_and_gradients(*args):
@@ -47,6 +57,8 @@ def value_and_gradients_function(f, params=None):
 def gradients_function(f, params=None):
     """``g(*args)`` returns the list of gradients of ``f(*args)`` (see
     value_and_gradients_function)."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(gradients_function, f, params)
 
     @functools.wraps(f)
     def gradients(*args):
@@ -105,6 +117,8 @@ def _watched_arguments(args, argnums, transform):
 def value_and_grad(f, argnums=0):
     """As JAX: ``(f(*args), gradient)``; ``argnums`` an int gives one gradient, a tuple a
     tuple. ``f`` must return a scalar."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(value_and_grad, f, argnums)
 
     @functools.wraps(f)
     def value_and_gradient(*args):
@@ -127,6 +141,8 @@ def value_and_grad(f, argnums=0):
 
 def grad(f, argnums=0):
     """As JAX: the gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(grad, f, argnums)
     value_and_gradient = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -139,6 +155,8 @@ def grad(f, argnums=0):
 def jacobian(f, argnums=0):
     """d f(*args)[i...] / d args[argnums][j...], of shape output.shape + argument.shape (a
     tuple over outputs and/or argnums where those are tuples)."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(jacobian, f, argnums)
 
     @functools.wraps(f)
     def jacobian_of(*args):
@@ -169,6 +187,8 @@ def hessian(f, argnums=0):
 def hvp(f, argnums=0):
     """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` (with respect to argument
     ``argnums``) times ``v``, by differentiating <grad f, v>: the Hessian is never formed."""
+    if isinstance(f, TapeFunction):
+        return _of_tape_function(hvp, f, argnums)
 
     @functools.wraps(f)
     def hessian_vector_product(*args):

@@ -86,6 +86,12 @@ def variable_accessed(variable):
                 tape._watch_one(variable)
 
 
+def variable_assigned(variable, operation):
+    """A Variable's value is being replaced (``assign``, an optimizer): tracers note it."""
+    for tracer in state.tracers:
+        tracer.assigned(variable, operation)
+
+
 def concrete(tensor, what):
     """The array of ``tensor``, for code that turns it into a Python value or into how an
     operation is built (``what`` says where, for messages): a tracer guards on the value."""

@@ -167,6 +167,7 @@ class Variable(Tensor):
         return snapshot
 
     def _set(self, value, operation):
+        recording.variable_assigned(self, operation)
         value = assignable(value, self._value.dtype, operation)
         if value.shape != self._value.shape:
             if not broadcasts_to(value.shape, self.shape):
@@ -182,6 +183,7 @@ class Variable(Tensor):
         """(current array, array to write the updated value into): the current array
         itself unless it was handed out, else a fresh one (the old one stays as it was for
         whoever holds it). Pass the written array to ``_updated``."""
+        recording.variable_assigned(self, "an optimizer update")
         current = self._value
         return current, np.empty_like(current) if self._handed_out else current
 

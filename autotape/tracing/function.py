@@ -1,0 +1,302 @@
+"""``tape_function``: trace a Python function once per path, then run the trace compiled.
+
+A call looks up its signature (``signature.Signature``), then tries the traces kept for it:
+each runs compiled until one of its guards fails. A call no trace covers is traced (run
+eagerly under a ``Tracer``, which is also how it gets its result), and the new trace is kept
+beside the others; past ``max_traces`` traces the signature runs eagerly from then on.
+
+Under a recording GradientTape a compiled call is one recorded operation, "TapeFunction",
+whose gradient is another tape_function: the trace replayed with recording, then its reverse
+pass (``_vjp``). So the backward is itself traced and compiled, to any order.
+"""
+
+import collections
+import functools
+import threading
+import time
+import warnings
+
+from .. import nest
+from ..ops import registry
+from ..ops.core import run
+from ..recording import record_operation, state
+from ..tensor import Tensor, as_tensor
+from . import python_backend
+from .signature import DYNAMIC, Signature, leaf_array, leaf_tensor, rebuild
+from .tracer import trace_call
+
+CacheInfo = collections.namedtuple(
+    "CacheInfo", "traces compiled_calls eager_calls guard_failures compile_seconds")
+
+DEFAULT_MAX_TRACES = 8
+
+
+class _Compiled:
+    """One trace and the code that runs it."""
+
+    __slots__ = ("trace", "run", "source", "backend", "variables", "copied", "vjp", "_lock")
+
+    def __init__(self, trace, name):
+        self.trace = trace
+        # Outputs that are inputs are copied: the caller's array or a Variable's may change.
+        inputs = set(trace.inputs)
+        self.copied = [value in inputs for kind, value in trace.outputs if kind == "slot"]
+        self.run, self.source = python_backend.compile_trace(trace, name)
+        self.backend = "python"
+        self.variables = trace.variables
+        self.vjp = None
+        self._lock = threading.Lock()
+
+    def vjp_function(self, owner):
+        with self._lock:
+            if self.vjp is None:
+                self.vjp = TapeFunction(functools.partial(_vjp, self.trace),
+                                        max_traces=owner._max_traces,
+                                        name=f"gradient of {owner.__name__}")
+            return self.vjp
+
+
+class _Entry:
+    """What one signature has: its traces, and why it runs eagerly if it does."""
+
+    __slots__ = ("traces", "eager_reason", "failures", "description")
+
+    def __init__(self, description):
+        self.traces = []
+        self.eager_reason = None
+        self.failures = collections.Counter()  # (trace index, guard index) -> failures
+        self.description = description
+
+
+class TapeFunction:
+    """A Python function traced once per path and run compiled afterwards.
+
+    Side effects of the body (printing, appending to a list, random numbers, assigning a
+    Variable) happen while it is traced, not on compiled calls; a trace that assigns a
+    Variable runs eagerly instead, with a warning."""
+
+    def __init__(self, fn, max_traces=DEFAULT_MAX_TRACES, name=None):
+        if not callable(fn):
+            raise TypeError(f"tape_function: expected a function, got {type(fn).__name__}")
+        if type(max_traces) is not int or max_traces < 1:
+            raise ValueError(f"tape_function: max_traces must be a positive int, got "
+                             f"{max_traces!r}")
+        functools.update_wrapper(self, fn)
+        if name is not None:
+            self.__name__ = name
+        self._fn = fn
+        self._max_traces = max_traces
+        self._entries = {}  # signature key -> _Entry
+        self._derived = {}  # (transform, options) -> TapeFunction of the transformed function
+        self._lock = threading.Lock()
+        self._traces = self._compiled_calls = self._eager_calls = self._guard_failures = 0
+        self._compile_seconds = 0.0
+
+    def __get__(self, instance, owner):  # a method: bind like a function
+        return self if instance is None else functools.partial(self, instance)
+
+    def __call__(self, *args, **kwargs):
+        if state.tracers:  # inside another trace: this function's operations join it
+            return self._fn(*args, **kwargs)
+        signature = Signature(args, kwargs, self.__name__)
+        entry = self._entries.get(signature.key)
+        if entry is None:
+            with self._lock:
+                entry = self._entries.setdefault(signature.key,
+                                                 _Entry(_describe(signature.key)))
+        if entry.eager_reason is None:
+            arrays = None
+            for index, compiled in enumerate(entry.traces):
+                if arrays is None:
+                    arrays = [leaf_array(x) for x in signature.leaves]
+                values = arrays + [v._value for v in compiled.variables] if \
+                    compiled.variables else arrays
+                result = compiled.run(values)
+                if type(result) is int:
+                    entry.failures[index, result] += 1
+                    self._guard_failures += 1
+                    continue
+                self._compiled_calls += 1
+                return self._finish(compiled, signature, result)
+            if len(entry.traces) < self._max_traces:
+                return self._trace(signature, args, kwargs, entry)
+            self._give_up(entry)
+        self._eager_calls += 1
+        return self._fn(*args, **kwargs)
+
+    # --- tracing ------------------------------------------------------------------------
+    def _trace(self, signature, args, kwargs, entry):
+        tensors = [leaf_tensor(x) for x in signature.leaves]
+        traced_args, traced_kwargs = rebuild(args, kwargs, tensors)
+        result, trace = trace_call(self._fn, traced_args, traced_kwargs, tensors)
+        self._traces += 1
+        if trace.unsupported:
+            what, where = trace.unsupported[0]
+            entry.eager_reason = f"it runs eagerly: {what} at {where}"
+            warnings.warn(f"tape_function {self.__name__}: this trace cannot run compiled "
+                          f"({what}, at {where}); calls of this signature run eagerly",
+                          stacklevel=3)
+            return result
+        start = time.perf_counter()
+        with self._lock:
+            number = sum(len(e.traces) for e in self._entries.values()) + 1
+            compiled = _Compiled(trace, f"trace_{number}")
+            entry.traces.append(compiled)
+        self._compile_seconds += time.perf_counter() - start
+        return result
+
+    def _give_up(self, entry):
+        """Past max_traces: this signature runs eagerly, with one warning."""
+        with self._lock:
+            if entry.eager_reason is not None:
+                return
+            reason = "every trace's guards failed"
+            if entry.failures:
+                (trace_index, guard_index), _ = entry.failures.most_common(1)[0]
+                guard = entry.traces[trace_index].trace.guards[guard_index]
+                reason = f"the guard that kept failing: {guard.describe()}"
+            entry.eager_reason = (f"it runs eagerly: {self._max_traces} traces (max_traces) "
+                                  f"did not cover its calls; {reason}")
+        warnings.warn(f"tape_function {self.__name__}: {self._max_traces} traces for one "
+                      f"signature and still a new path; {reason}. It runs eagerly from now on "
+                      "(raise max_traces, or make the branch a where())", stacklevel=3)
+
+    # --- a compiled call's result ----------------------------------------------------------
+    def _finish(self, compiled, signature, arrays):
+        trace = compiled.trace
+        outputs = [Tensor(a.copy() if copy else a) for a, copy in zip(arrays, compiled.copied)]
+        if state.tapes:
+            self._record(compiled, signature, outputs)
+        leaves, produced = [], iter(outputs)
+        for kind, value in trace.outputs:
+            leaves.append(next(produced) if kind == "slot" else value)
+        return nest.pack_like(trace.structure, leaves)
+
+    def _record(self, compiled, signature, outputs):
+        """The call as one operation on the tapes recording its inputs."""
+        inputs = [as_tensor(x) if isinstance(x, Tensor) else Tensor(leaf_array(x))
+                  for x in signature.leaves]
+        inputs += [v._read() for v in compiled.variables]
+        record_operation("TapeFunction", tuple(inputs), tuple(outputs),
+                         {"vjp": compiled.vjp_function(self)}, "none")
+
+    # --- transforms ---------------------------------------------------------------------
+    def derived(self, key, make):
+        """The tape_function of a transform of this function (``make()`` builds the plain
+        transformed function), one per ``key``: ``at.grad(f)`` of a tape_function compiles
+        the gradient computation as one trace."""
+        with self._lock:
+            function = self._derived.get(key)
+            if function is None:
+                function = self._derived[key] = TapeFunction(
+                    make(), self._max_traces, name=f"{key[0]} of {self.__name__}")
+            return function
+
+    # --- introspection ------------------------------------------------------------------
+    def cache_info(self):
+        return CacheInfo(self._traces, self._compiled_calls, self._eager_calls,
+                         self._guard_failures, self._compile_seconds)
+
+    def source(self):
+        """The generated code of every trace (it names only slots, forwards and constants
+        the generator made)."""
+        parts = [compiled.source for entry in self._entries.values()
+                 for compiled in entry.traces]
+        return "\n\n".join(parts) if parts else "# not traced yet\n"
+
+    def explain(self):
+        """Each signature's traces, their guards, and what runs compiled or eagerly, and why."""
+        lines = [f"tape_function {self.__name__}: {self._traces} traces; calls: "
+                 f"{self._compiled_calls} compiled, {self._eager_calls} eager, "
+                 f"{self._guard_failures} guard failures; compile {self._compile_seconds:.3f} s"]
+        for number, entry in enumerate(self._entries.values(), 1):
+            lines.append(f"signature {number}: {entry.description}")
+            for index, compiled in enumerate(entry.traces):
+                trace = compiled.trace
+                lines.append(f"  trace {index + 1}: {len(trace.equations)} operations, "
+                             f"{len(trace.guards)} guards, run compiled ({compiled.backend} "
+                             f"back end)")
+                for g, guard in enumerate(trace.guards):
+                    failed = entry.failures.get((index, g), 0)
+                    lines.append(f"    guard {g}: {guard.describe()}"
+                                 + (f" (failed {failed} times)" if failed else ""))
+            if entry.eager_reason:
+                lines.append(f"  {entry.eager_reason}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<tape_function {self.__name__}>"
+
+
+def _describe(key):
+    """A signature key in words: each argument's kind, shape and dtype or static value."""
+    positional, keywords = key
+    words = [_describe_part(p) for p in positional]
+    words += [f"{k}={_describe_part(p)}" for k, p in keywords]
+    return ", ".join(words) or "no arguments"
+
+
+def _describe_part(p):
+    if p[0] == DYNAMIC:
+        return f"{p[2]}{list(p[1])}"
+    if p[0] in (tuple, list):
+        return f"{p[0].__name__}({', '.join(_describe_part(e) for e in p[1:])})"
+    if p[0] is dict:
+        return "dict(" + ", ".join(f"{k!r}: {_describe_part(v)}" for k, v in p[1:]) + ")"
+    if p[0] == "object":
+        return f"a {p[1].__name__} object"
+    return repr(p[1])
+
+
+# --- the gradient of a compiled call ------------------------------------------------------
+def _replay(trace, inputs):
+    """The trace's equations run again on ``inputs`` (Tensors), recorded like any operation:
+    the output Tensors, per output slot."""
+    env = dict(zip(trace.inputs, inputs))
+    for k, value in trace.constants.items():
+        env[k] = Tensor(value)
+    for eq in trace.equations:
+        result = run(eq.type, [env[k] for k in eq.inputs], eq.attrs)
+        for k, y in zip(eq.outputs, result if isinstance(result, tuple) else (result,)):
+            env[k] = y
+    return [env[value] for kind, value in trace.outputs if kind == "slot"]
+
+
+def _vjp(trace, inputs, cotangents):
+    """Gradients of the trace's outputs, weighted by ``cotangents`` (None: none reached that
+    output), with respect to each input (None for a repeated input: its first position takes
+    the whole gradient)."""
+    from ..tape import GradientTape
+
+    first, seen = [], set()
+    for slot in trace.inputs:
+        first.append(slot not in seen)
+        seen.add(slot)
+    sources = [x for x, is_first in zip(inputs, first) if is_first and x.dtype.kind == "f"]
+    with GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(sources)
+        outputs = _replay(trace, inputs)
+    pairs = [(y, c) for y, c in zip(outputs, cotangents)
+             if c is not None and y.dtype.kind == "f"]
+    grads = iter(tape.gradient([y for y, _ in pairs], sources,
+                               output_gradients=[c for _, c in pairs]) if pairs else
+                 [None] * len(sources))
+    return tuple(next(grads) if is_first and x.dtype.kind == "f" else None
+                 for x, is_first in zip(inputs, first))
+
+
+@registry.RegisterGradient("TapeFunction", accepts_missing=True)
+def _tape_function_grad(op, *cotangents):
+    return op.attrs["vjp"](tuple(op.inputs), tuple(cotangents))
+
+
+def tape_function(fn=None, *, max_traces=DEFAULT_MAX_TRACES):
+    """Decorator: ``@tape_function`` or ``tape_function(fn, max_traces=8)`` (see TapeFunction).
+
+    ``fn`` is traced on its first call for each signature (the kinds, shapes and dtypes of
+    its dynamic arguments and the values of its static ones) and runs compiled afterwards,
+    for as long as the values its Python code looked at (guards) come out the same."""
+    if fn is None:
+        return lambda f: TapeFunction(f, max_traces)
+    return TapeFunction(fn, max_traces)
+
