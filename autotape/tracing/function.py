@@ -22,6 +22,7 @@ from ..ops.core import run
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import python_backend
+from .interpreter_backend import Interpreted, NotEligible
 from .signature import DYNAMIC, Signature, leaf_array, leaf_tensor, rebuild
 from .tracer import trace_call
 
@@ -34,7 +35,8 @@ DEFAULT_MAX_TRACES = 8
 class _Compiled:
     """One trace and the code that runs it."""
 
-    __slots__ = ("trace", "run", "source", "backend", "variables", "copied", "vjp", "_lock")
+    __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "variables",
+                 "copied", "vjp", "_lock")
 
     def __init__(self, trace, name):
         self.trace = trace
@@ -42,7 +44,14 @@ class _Compiled:
         inputs = set(trace.inputs)
         self.copied = [value in inputs for kind, value in trace.outputs if kind == "slot"]
         self.run, self.source = python_backend.compile_trace(trace, name)
-        self.backend = "python"
+        self.backend, self.why_not_interpreted = "python", None
+        try:  # small tensors: the whole trace in one call of the interpreter kernel
+            interpreted = Interpreted(trace)
+        except NotEligible as reason:
+            self.why_not_interpreted = str(reason)
+        else:
+            self.run, self.backend = interpreted, interpreted.backend
+            self.source = interpreted.describe() + self.source
         self.variables = trace.variables
         self.vjp = None
         self._lock = threading.Lock()
@@ -215,7 +224,9 @@ class TapeFunction:
                 trace = compiled.trace
                 lines.append(f"  trace {index + 1}: {len(trace.equations)} operations, "
                              f"{len(trace.guards)} guards, run compiled ({compiled.backend} "
-                             f"back end)")
+                             "back end" + (f"; not the interpreter: "
+                                           f"{compiled.why_not_interpreted}"
+                                           if compiled.why_not_interpreted else "") + ")")
                 for g, guard in enumerate(trace.guards):
                     failed = entry.failures.get((index, g), 0)
                     lines.append(f"    guard {g}: {guard.describe()}"
