@@ -87,8 +87,7 @@ def source():
                  if entry[0] != "fixed"]
     calls = "\n".join(
         f"        elif code == {code}:\n"
-        f"            step_{code}(V, n, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],"
-        f" r[11], r[12], r[13])"
+        f"            step_{code}(V, n, o0, t0, o1, t1, i0, s0, i1, s1, i2, s2, i3, s3)"
         for code, entry in enumerate(table) if entry[0] != "fixed")
     return PRELUDE + "\nfrom autotape.kernels.reduce import sum_all\n\n\n" + "\n\n".join(
         functions) + f'''
@@ -97,34 +96,36 @@ def source():
 def run(P, V):
     total = np.zeros(1, np.float64)
     for row in range(P.shape[0]):
-        r = P[row]
-        code = r[0]
-        n = r[1]
+        # Scalars, not a row view: a view per row costs reference counting.
+        code, n = P[row, 0], P[row, 1]
+        o0, t0, o1, t1 = P[row, 2], P[row, 3], P[row, 4], P[row, 5]
+        i0, s0, i1, s1 = P[row, 6], P[row, 7], P[row, 8], P[row, 9]
+        i2, s2, i3, s3 = P[row, 10], P[row, 11], P[row, 12], P[row, 13]
         if code == {SUM}:  # the sum of n elements, as eager's reduce_sum (in float64)
             total[0] = 0.0
-            sum_all(V[r[6]:r[6] + n], total)
-            V[r[2]] = total[0]
+            sum_all(V[i0:i0 + n], total)
+            V[o0] = total[0]
         elif code == {COPY}:
             for i in range(n):
-                V[r[2] + i] = V[r[6] + i * r[7]]
+                V[o0 + i] = V[i0 + i * s0]
         elif code == {NONZERO}:
             for i in range(n):
-                V[r[2] + i] = V[r[6] + i * r[7]] != 0
+                V[o0 + i] = V[i0 + i * s0] != 0
         elif code == {SELECT}:
             for i in range(n):
-                if V[r[6] + i * r[7]] != 0:
-                    V[r[2] + i] = V[r[8] + i * r[9]]
+                if V[i0 + i * s0] != 0:
+                    V[o0 + i] = V[i1 + i * s1]
                 else:
-                    V[r[2] + i] = V[r[10] + i * r[11]]
+                    V[o0 + i] = V[i2 + i * s2]
         elif code == {GUARD_OUTCOME}:  # in1 holds the outcome the trace saw (0 or 1)
-            if (V[r[6]] != 0) != (r[8] != 0):
-                return r[2]
+            if (V[i0] != 0) != (i1 != 0):
+                return o0
         elif code == {GUARD_VALUE}:  # the n values at in0 must equal those at in1
             for i in range(n):
-                x = V[r[6] + i]
-                e = V[r[8] + i]
+                x = V[i0 + i]
+                e = V[i1 + i]
                 if x != e and not (x != x and e != e):
-                    return r[2]
+                    return o0
 {calls}
     return -1
 '''

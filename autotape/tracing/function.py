@@ -36,13 +36,15 @@ class _Compiled:
     """One trace and the code that runs it."""
 
     __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "variables",
-                 "copied", "vjp", "_lock")
+                 "copied", "copied_any", "pack", "vjp", "_lock")
 
     def __init__(self, trace, name):
         self.trace = trace
         # Outputs that are inputs are copied: the caller's array or a Variable's may change.
         inputs = set(trace.inputs)
         self.copied = [value in inputs for kind, value in trace.outputs if kind == "slot"]
+        self.copied_any = any(self.copied)
+        self.pack = _packer(trace)
         self.run, self.source = python_backend.compile_trace(trace, name)
         self.backend, self.why_not_interpreted = "python", None
         try:  # small tensors: the whole trace in one call of the interpreter kernel
@@ -96,6 +98,7 @@ class TapeFunction:
         self._fn = fn
         self._max_traces = max_traces
         self._entries = {}  # signature key -> _Entry
+        self._by_tensors = {}  # _tensors_key of calls on Tensors alone -> their _Entry
         self._derived = {}  # (transform, options) -> TapeFunction of the transformed function
         self._lock = threading.Lock()
         self._traces = self._compiled_calls = self._eager_calls = self._guard_failures = 0
@@ -107,17 +110,24 @@ class TapeFunction:
     def __call__(self, *args, **kwargs):
         if state.tracers:  # inside another trace: this function's operations join it
             return self._fn(*args, **kwargs)
-        signature = Signature(args, kwargs, self.__name__)
-        entry = self._entries.get(signature.key)
-        if entry is None:
-            with self._lock:
-                entry = self._entries.setdefault(signature.key,
-                                                 _Entry(_describe(signature.key)))
+        fast = None if kwargs else _tensors_key(args)
+        entry = self._by_tensors.get(fast) if fast is not None else None
+        if entry is not None:  # Tensors only: their arrays are the inputs as they are
+            leaves, arrays = args, [a._value for a in args]
+        else:
+            signature = Signature(args, kwargs, self.__name__)
+            entry = self._entries.get(signature.key)
+            if entry is None:
+                with self._lock:
+                    entry = self._entries.setdefault(signature.key,
+                                                     _Entry(_describe(signature.key)))
+            if fast is not None:
+                self._by_tensors[fast] = entry
+            leaves, arrays = signature.leaves, None
         if entry.eager_reason is None:
-            arrays = None
             for index, compiled in enumerate(entry.traces):
                 if arrays is None:
-                    arrays = [leaf_array(x) for x in signature.leaves]
+                    arrays = [leaf_array(x) for x in leaves]
                 values = arrays + [v._value for v in compiled.variables] if \
                     compiled.variables else arrays
                 result = compiled.run(values)
@@ -126,16 +136,16 @@ class TapeFunction:
                     self._guard_failures += 1
                     continue
                 self._compiled_calls += 1
-                return self._finish(compiled, signature, result)
+                return self._finish(compiled, leaves, result)
             if len(entry.traces) < self._max_traces:
-                return self._trace(signature, args, kwargs, entry)
+                return self._trace(leaves, args, kwargs, entry)
             self._give_up(entry)
         self._eager_calls += 1
         return self._fn(*args, **kwargs)
 
     # --- tracing ------------------------------------------------------------------------
-    def _trace(self, signature, args, kwargs, entry):
-        tensors = [leaf_tensor(x) for x in signature.leaves]
+    def _trace(self, leaves, args, kwargs, entry):
+        tensors = [leaf_tensor(x) for x in leaves]
         traced_args, traced_kwargs = rebuild(args, kwargs, tensors)
         result, trace = trace_call(self._fn, traced_args, traced_kwargs, tensors)
         self._traces += 1
@@ -171,20 +181,19 @@ class TapeFunction:
                       "(raise max_traces, or make the branch a where())", stacklevel=3)
 
     # --- a compiled call's result ----------------------------------------------------------
-    def _finish(self, compiled, signature, arrays):
-        trace = compiled.trace
-        outputs = [Tensor(a.copy() if copy else a) for a, copy in zip(arrays, compiled.copied)]
+    def _finish(self, compiled, leaves, arrays):
+        if compiled.copied_any:
+            outputs = [Tensor(a.copy() if copy else a) for a, copy in zip(arrays, compiled.copied)]
+        else:
+            outputs = [Tensor(a) for a in arrays]
         if state.tapes:
-            self._record(compiled, signature, outputs)
-        leaves, produced = [], iter(outputs)
-        for kind, value in trace.outputs:
-            leaves.append(next(produced) if kind == "slot" else value)
-        return nest.pack_like(trace.structure, leaves)
+            self._record(compiled, leaves, outputs)
+        return compiled.pack(outputs)
 
-    def _record(self, compiled, signature, outputs):
+    def _record(self, compiled, leaves, outputs):
         """The call as one operation on the tapes recording its inputs."""
         inputs = [as_tensor(x) if isinstance(x, Tensor) else Tensor(leaf_array(x))
-                  for x in signature.leaves]
+                  for x in leaves]
         inputs += [v._read() for v in compiled.variables]
         record_operation("TapeFunction", tuple(inputs), tuple(outputs),
                          {"vjp": compiled.vjp_function(self)}, "none")
@@ -237,6 +246,37 @@ class TapeFunction:
 
     def __repr__(self):
         return f"<tape_function {self.__name__}>"
+
+
+def _tensors_key(args):
+    """A cheap key for a call whose arguments are all distinct Tensors (shapes and dtypes),
+    the common case; None for any other call."""
+    key = []
+    for a in args:
+        if type(a) is not Tensor:
+            return None
+        key.append(a._value.shape)
+        key.append(a._value.dtype)
+    if len(args) > 1 and len(set(map(id, args))) < len(args):
+        return None
+    return tuple(key)
+
+
+def _packer(trace):
+    """outputs (per output slot) -> the result in the structure the function returned."""
+    kinds = [kind for kind, _ in trace.outputs]
+    if trace.structure is None and kinds == ["slot"]:
+        return lambda outputs: outputs[0]
+    if type(trace.structure) is tuple and all(kind == "slot" for kind in kinds) and all(
+            leaf is None for leaf in trace.structure):
+        return tuple
+
+    def pack(outputs):
+        produced = iter(outputs)
+        leaves = [next(produced) if kind == "slot" else value for kind, value in trace.outputs]
+        return nest.pack_like(trace.structure, leaves)
+
+    return pack
 
 
 def _describe(key):

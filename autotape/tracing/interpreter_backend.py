@@ -93,6 +93,7 @@ class Interpreted:
         self.rows = np.array(rows, np.int64).reshape(len(rows), k.COLUMNS)
         self.input_ranges = [(self.offsets[s], self.offsets[s] + self.sizes[s])
                              for s in trace.inputs]
+        self.scalar_inputs = all(self.sizes[s] == 1 for s in trace.inputs)
         self.output_reads = [(self.offsets[s], self.offsets[s] + self.sizes[s],
                               trace.shapes[s], trace.dtypes[s] == np.bool_)
                              for kind, s in trace.outputs if kind == "slot"]
@@ -185,8 +186,12 @@ class Interpreted:
 
     def __call__(self, inputs):
         V = self.template.copy()
-        for (start, stop), value in zip(self.input_ranges, inputs):
-            V[start:stop] = value.reshape(-1)
+        if self.scalar_inputs:
+            for (start, _), value in zip(self.input_ranges, inputs):
+                V[start] = value
+        else:
+            for (start, stop), value in zip(self.input_ranges, inputs):
+                V[start:stop] = value.reshape(-1)
         failed = self.run_kernel(self.rows, V)
         if failed >= 0:
             return int(failed)
