@@ -10,7 +10,9 @@ Run from the repository root::
     python -m bench --help                   # every option
 
 Each workload (``bench/workloads/``) computes a value and its gradient once per variant:
-``autotape`` (eager GradientTape, the baseline), ``autotape_jit`` (``at.tape_function``),
+``autotape`` (eager GradientTape, the baseline), ``autotape_jit`` (the transform of an
+``at.tape_function``, as JAX's ``jit(value_and_grad(f))``), ``autotape_jit_tape`` (a
+GradientTape around a ``tape_function`` call),
 ``numba`` (a hand-written forward + analytic backward, the floor) and the peers ``jax``,
 ``torch``, ``autograd`` and ``tensorflow`` when installed. Each variant runs in a fresh
 worker process of its own (``--in-process``: all in one), where the harness times its first

@@ -28,6 +28,13 @@ def gradient_tape(lib: ModuleType, f: Callable, x: Any) -> Timed:
     return value_and_gradient
 
 
+def tape_function_value_and_grad(at: ModuleType, f: Callable, x: Any) -> Timed:
+    """``at.value_and_grad(at.tape_function(f))``: value and gradient traced as one."""
+    value_and_gradient = at.value_and_grad(at.tape_function(f))
+    source = at.constant(x)
+    return lambda: value_and_gradient(source)
+
+
 def torch_autograd(torch: ModuleType, f: Callable, x: Any) -> Timed:
     """PyTorch eager on the CPU: a tensor with ``requires_grad`` and ``torch.autograd.grad``."""
     source = torch.from_numpy(np.array(x)).requires_grad_(True)

@@ -68,6 +68,7 @@ def _enable_jax_float64(jax: ModuleType) -> None:
 LIBRARIES: dict[str, Library] = {
     "autotape": Library("autotape", peer=False),
     "autotape_jit": Library("autotape", peer=False, required_attribute="tape_function"),
+    "autotape_jit_tape": Library("autotape", peer=False, required_attribute="tape_function"),
     "numba": Library("numba", peer=False),
     "jax": Library("jax", peer=True, configure=_enable_jax_float64),
     "torch": Library("torch", peer=True),

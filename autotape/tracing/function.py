@@ -196,7 +196,7 @@ class TapeFunction:
                   for x in leaves]
         inputs += [v._read() for v in compiled.variables]
         record_operation("TapeFunction", tuple(inputs), tuple(outputs),
-                         {"vjp": compiled.vjp_function(self)}, "none")
+                         {"vjp": compiled.vjp_function(self)}, "inputs")  # its rule replays
 
     # --- transforms ---------------------------------------------------------------------
     def derived(self, key, make):

@@ -37,8 +37,13 @@ def autotape(at, x):
     return autodiff.gradient_tape(at, _autotape_objective(at), x)
 
 
-@workload.variant("autotape_jit")
+@workload.variant("autotape_jit", note="at.value_and_grad(at.tape_function(f))")
 def autotape_jit(at, x):
+    return autodiff.tape_function_value_and_grad(at, _autotape_objective(at), x)
+
+
+@workload.variant("autotape_jit_tape", note="GradientTape around an at.tape_function call")
+def autotape_jit_tape(at, x):
     return autodiff.gradient_tape(at, at.tape_function(_autotape_objective(at)), x)
 
 

@@ -48,6 +48,14 @@ def autotape(at, x):
     return lambda: hessian(source)
 
 
+@workload.variant("autotape_jit", note="at.hessian(at.tape_function(f)): the Hessian "
+                                       "computation traced and compiled as one")
+def autotape_jit(at, x):
+    hessian = at.hessian(at.tape_function(lambda t: rosenbrock(at.reduce_sum, t)))
+    source = at.constant(x)
+    return lambda: hessian(source)
+
+
 @workload.variant("numba", note="analytic tridiagonal Hessian in one @njit loop")
 def numba(numba, x):
     hessian = numba.njit(analytic_hessian)

@@ -90,6 +90,35 @@ def autotape(at, x, labels, W1, b1, W2, b2):
     return _gradient_tape_step(at, x, labels, (W1, b1, W2, b2))
 
 
+def _autotape_loss(at, x, labels, W1, b1, W2, b2):
+    out = logits(at.nn.relu, x, W1, b1, W2, b2)
+    return at.reduce_mean(at.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=out))
+
+
+@workload.variant("autotape_jit", note="at.value_and_grad(at.tape_function(loss), argnums="
+                                       "(2, 3, 4, 5))")
+def autotape_jit(at, x, labels, W1, b1, W2, b2):
+    loss_and_gradients = at.value_and_grad(at.tape_function(
+        lambda x, labels, *p: _autotape_loss(at, x, labels, *p)), argnums=(2, 3, 4, 5))
+    arguments = [at.constant(a) for a in (x, labels, W1, b1, W2, b2)]
+    return lambda: loss_and_gradients(*arguments)
+
+
+@workload.variant("autotape_jit_tape", note="GradientTape around an at.tape_function reading "
+                                            "the Variables")
+def autotape_jit_tape(at, x, labels, W1, b1, W2, b2):
+    x, labels = at.constant(x), at.constant(labels)
+    variables = [at.Variable(p) for p in (W1, b1, W2, b2)]
+    loss = at.tape_function(lambda x, labels: _autotape_loss(at, x, labels, *variables))
+
+    def loss_and_gradients():
+        with at.GradientTape() as tape:
+            value = loss(x, labels)
+        return value, tuple(tape.gradient(value, variables))
+
+    return loss_and_gradients
+
+
 @workload.variant("numba", note="forward and backward by hand in one @njit function "
                                 "(matmuls: Numba's np.dot, BLAS through SciPy)")
 def numba(numba, x, labels, W1, b1, W2, b2):

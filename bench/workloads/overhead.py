@@ -36,8 +36,15 @@ def autotape(at, x, factor):
     return autodiff.gradient_tape(at, lambda t: repeated_multiply(t, factor), x)
 
 
-@workload.variant("autotape_jit", note="one compiled trace: no per-operation recording")
+@workload.variant("autotape_jit", note="at.value_and_grad(at.tape_function(f)): one compiled "
+                                       "trace, no per-operation recording")
 def autotape_jit(at, x, factor):
+    factor = at.constant(factor)
+    return autodiff.tape_function_value_and_grad(at, lambda t: repeated_multiply(t, factor), x)
+
+
+@workload.variant("autotape_jit_tape", note="GradientTape around an at.tape_function call")
+def autotape_jit_tape(at, x, factor):
     factor = at.constant(factor)
     compiled = at.tape_function(repeated_multiply)
     return autodiff.gradient_tape(at, lambda t: compiled(t, factor), x)

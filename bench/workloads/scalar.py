@@ -33,10 +33,14 @@ def autotape(at, x):
     return autodiff.gradient_tape(at, lambda t: chain(at.sin, t), x)
 
 
-@workload.variant("autotape_jit")
+@workload.variant("autotape_jit", note="at.value_and_grad(at.tape_function(f))")
 def autotape_jit(at, x):
-    compiled = at.tape_function(lambda t: chain(at.sin, t))
-    return autodiff.gradient_tape(at, compiled, x)
+    return autodiff.tape_function_value_and_grad(at, lambda t: chain(at.sin, t), x)
+
+
+@workload.variant("autotape_jit_tape", note="GradientTape around an at.tape_function call")
+def autotape_jit_tape(at, x):
+    return autodiff.gradient_tape(at, at.tape_function(lambda t: chain(at.sin, t)), x)
 
 
 @workload.variant("numba", note="value and derivative (chain rule) in one @njit loop")

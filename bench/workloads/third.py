@@ -44,6 +44,18 @@ def autotape(at, x):
     return lambda: third(source)
 
 
+@workload.variant("autotape_jit", note="the nested gradients_function under one "
+                                       "at.tape_function")
+def autotape_jit(at, x):
+    def derivative(g):
+        return lambda t: at.gradients_function(g)(t)[0]
+
+    third = at.tape_function(derivative(derivative(derivative(
+        lambda t: f(at.square, at.sin, t)))))
+    source = at.constant(x)
+    return lambda: third(source)
+
+
 @workload.variant("numba", note="closed form -4 sin(2x) under @njit: no differentiation")
 def numba(numba, x):
     third = numba.njit(closed_form_third_derivative)
