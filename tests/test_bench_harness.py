@@ -287,7 +287,7 @@ def _workload(name):
 
 def test_mlp_inputs_are_seeded_float32_with_valid_labels():
     workload = _workload("mlp")
-    assert set(workload.variants) == PEER_VARIANTS
+    assert set(workload.variants) == PEER_VARIANTS | {"autotape_jit", "autotape_jit_tape"}
     inputs = workload.build_inputs(False).values
     shapes = {"x": (256, 784), "W1": (784, 256), "b1": (256,), "W2": (256, 10), "b2": (10,)}
     for name, shape in shapes.items():
@@ -301,7 +301,7 @@ def test_mlp_inputs_are_seeded_float32_with_valid_labels():
 
 def test_hessian_and_third_inputs():
     hessian, third = _workload("hessian"), _workload("third")
-    assert set(hessian.variants) == set(third.variants) == PEER_VARIANTS
+    assert set(hessian.variants) == set(third.variants) == PEER_VARIANTS | {"autotape_jit"}
     x = hessian.build_inputs(False).values["x"]
     assert x.shape == (100,) and x.dtype == np.float64
     assert np.array_equal(x, hessian.build_inputs(True).values["x"])
@@ -319,16 +319,37 @@ def _reference(name, inputs):
     return third.closed_form_third_derivative(inputs["x"])
 
 
-@pytest.mark.parametrize("variant", ["autotape", "tensorflow"])
+@pytest.mark.parametrize("variant", ["autotape", "autotape_jit", "autotape_jit_tape",
+                                     "tensorflow"])
 @pytest.mark.parametrize("name", ["mlp", "hessian", "third"])
 def test_gradient_tape_variants_agree_with_the_reference(name, variant):
-    """The autotape variant, and the tensorflow one with autotape standing in for
+    """The autotape variants, and the tensorflow one with autotape standing in for
     TensorFlow (the same GradientTape API: tensorflow is not installed here)."""
     import autotape
 
     from bench.checking import as_numpy
 
     workload = _workload(name)
+    if variant not in workload.variants:
+        assert variant == "autotape_jit_tape" and name != "mlp"
+        return
     inputs = workload.build_inputs(False).values
     result = as_numpy(workload.variants[variant].build(autotape, **inputs)())
     assert mismatch(as_numpy(_reference(name, inputs)), result) is None
+
+
+@pytest.mark.parametrize("variant", ["autotape", "autotape_jit"])
+def test_newton_variants_find_the_roots_and_their_derivatives(variant):
+    import autotape
+
+    from bench.checking import as_numpy
+    from bench.workloads import newton
+
+    workload = _workload("newton")
+    targets = workload.build_inputs(False).values["targets"]
+    assert len({newton.iterations(c) for c in targets}) == len(targets)  # the guard changes
+    call = workload.variants[variant].build(autotape, targets=targets)
+    for _ in range(3):  # traced, then compiled
+        roots, derivatives = as_numpy(call())
+        np.testing.assert_allclose(roots ** 3 + roots, targets, rtol=1e-12)
+        np.testing.assert_allclose(derivatives, 1 / (3 * roots ** 2 + 1), rtol=1e-10)
