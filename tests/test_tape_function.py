@@ -325,3 +325,19 @@ def test_concurrent_first_calls_from_threads():
     for v in values:
         np.testing.assert_array_equal(results[v], branchy(at.constant(v)).numpy())
     assert 2 <= f.cache_info().traces <= len(values)
+
+
+def test_the_readme_example():
+    @at.tape_function
+    def newton_sqrt(a):
+        y = a
+        while at.abs(y * y - a) > 1e-12:
+            y = 0.5 * (y + a / y)
+        return y
+
+    for a in [2.0, 3.0, 2.0, 10.0]:
+        value, gradient = at.value_and_grad(newton_sqrt)(a)
+        np.testing.assert_allclose(value.numpy(), np.sqrt(a), rtol=1e-15)
+        np.testing.assert_allclose(gradient.numpy(), 0.5 / np.sqrt(a), rtol=1e-12)
+    assert at.value_and_grad(newton_sqrt).cache_info().compiled_calls >= 2
+    assert "bool() was False" in at.value_and_grad(newton_sqrt).explain()
