@@ -19,6 +19,7 @@ from . import formulas
 from .elementwise import PRELUDE, binary_saved
 
 COLUMNS = 14
+VECTOR_MIN = 8  # elements from which a step loops over views (a view costs a little)
 SUM, COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE = range(6)  # fixed opcodes
 _FIXED = ["sum", "copy", "nonzero", "select", "guard_outcome", "guard_value"]
 
@@ -51,8 +52,28 @@ def _read(var, k):
 _PARAMS = "V, n, o0, t0, o1, t1, i0, s0, i1, s1, i2, s2, i3, s3"
 
 
+def _contiguous(names, expression):
+    """The loop for steps whose operands all have n elements, over views of V: LLVM
+    vectorises it (a loop indexing V itself it does not, for fear of aliasing)."""
+    lines = ["        OUT = V[o0:o0 + n]"]
+    lines += [f"        {v.upper()} = V[i{k}:i{k} + n]" for k, v in enumerate(names)]
+    lines += ["        for i in range(n):"]
+    lines += [f"            {v} = {v.upper()}[i]" for v in names]
+    lines += [f"            OUT[i] = {expression}", "        return"]
+    steps = " and ".join(f"s{k} == 1" for k in range(len(names)))
+    return [f"    if n >= {VECTOR_MIN} and {steps}:"] + lines
+
+
 def _step_function(code, kind, name, needs):
     lines = [f"@njit(error_model='numpy')", f"def step_{code}({_PARAMS}):"]
+    if kind == "unary":
+        lines += _contiguous(["a"], formulas.UNARY[name].value)
+    elif kind == "binary":
+        lines += _contiguous(["a", "b"], formulas.BINARY[name].value)
+    elif kind == "unary_grad":
+        spec = formulas.UNARY[name]
+        saved = [v for v in ("a", "y") if formulas.uses(spec.derivative, v)]
+        lines += _contiguous(saved + ["g"], f"g * ({spec.derivative})")
     if kind == "unary":
         spec = formulas.UNARY[name]
         lines += ["    for i in range(n):", f"        {_read('a', 0)}",

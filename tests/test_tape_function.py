@@ -341,3 +341,26 @@ def test_the_readme_example():
         np.testing.assert_allclose(gradient.numpy(), 0.5 / np.sqrt(a), rtol=1e-12)
     assert at.value_and_grad(newton_sqrt).cache_info().compiled_calls >= 2
     assert "bool() was False" in at.value_and_grad(newton_sqrt).explain()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_loops_on_large_tensors_equal_eager_bitwise(dtype):
+    def objective(x, c):
+        y = at.sin(x) ** 2 * at.exp(-x * x) + at.tanh(x) * c
+        if at.reduce_sum(y) > 0:  # a guard between two fused runs
+            y = y * 2.0 - at.sigmoid(y)
+        return at.reduce_sum(at.sqrt(at.abs(y) + 1.0))
+
+    vg = at.value_and_grad(at.tape_function(objective), argnums=(0, 1))
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = at.constant(rng.standard_normal(20000).astype(dtype))
+        c = at.constant(dtype(rng.uniform(0.5, 2)))
+        value, (gx, gc) = vg(x, c)
+        eager_value, (egx, egc) = at.value_and_grad(objective, argnums=(0, 1))(x, c)
+        np.testing.assert_array_equal(gx.numpy(), egx.numpy())
+        assert value.dtype == gx.dtype == dtype
+        np.testing.assert_allclose(value.numpy(), eager_value.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(gc.numpy(), egc.numpy(), rtol=1e-6)
+    assert vg.cache_info().compiled_calls >= 2
+    assert "fused operations" in vg.source()

@@ -1,4 +1,5 @@
-"""Running a trace as generated Python: one call of each primitive's forward per equation.
+"""Running a trace as generated Python: one call of each primitive's forward per equation,
+or of a fused loop per run of elementwise equations on large tensors (``fusion``).
 
 The generated function takes the input arrays and returns the output arrays, or the index
 of the first guard that does not hold. Its source names only slots (``s3``), forwards
@@ -6,7 +7,12 @@ of the first guard that does not hold. Its source names only slots (``s3``), for
 a user's string, so ``TapeFunction.source()`` can show it as it is.
 """
 
+import hashlib
+
+import numpy as np
+
 from ..ops import registry
+from . import fusion
 from .ir import same_value
 
 
@@ -33,20 +39,50 @@ def generate(trace, name):
     checks = trace.guards_after()
     for index in checks.get(0, ()):
         lines.append(_guard_line(index, trace.guards[index]))
-    for n, eq in enumerate(trace.equations, 1):
-        namespace[f"f{n}"] = registry.forwards[eq.type][0]
-        arguments = ", ".join(f"s{k}" for k in eq.inputs)
-        if eq.attrs:
-            namespace[f"a{n}"] = eq.attrs
-            arguments += (", " if arguments else "") + f"**a{n}"
-        targets = ", ".join(f"s{k}" for k in eq.outputs) + ("," if len(eq.outputs) > 1 else "")
-        comment = f"  # {eq.type}" if eq.type.isidentifier() else ""
-        lines.append(f"    {targets} = f{n}({arguments}){comment}")
-        for index in checks.get(n, ()):
+    for position, steps in fusion.schedule(trace):
+        for step in steps:
+            if isinstance(step, list):  # one fused loop for a run of elementwise equations
+                n = step[0][0] + 1
+                inputs, outputs, function = _fused(trace, step)
+                namespace[f"g{n}"] = function
+                targets = ", ".join(f"s{k}" for k in outputs) + ("," if outputs else "")
+                lines.append(f"    {targets or '_'} = g{n}({', '.join(f's{k}' for k in inputs)})"
+                             f"  # {len(step)} fused operations")
+                continue
+            eq, n = trace.equations[step], step + 1
+            namespace[f"f{n}"] = registry.forwards[eq.type][0]
+            arguments = ", ".join(f"s{k}" for k in eq.inputs)
+            if eq.attrs:
+                namespace[f"a{n}"] = eq.attrs
+                arguments += (", " if arguments else "") + f"**a{n}"
+            targets = ", ".join(f"s{k}" for k in eq.outputs) + (
+                "," if len(eq.outputs) > 1 else "")
+            comment = f"  # {eq.type}" if eq.type.isidentifier() else ""
+            lines.append(f"    {targets} = f{n}({arguments}){comment}")
+        for index in checks.get(position, ()):
             lines.append(_guard_line(index, trace.guards[index]))
     results = [f"s{value}" for kind, value in trace.outputs if kind == "slot"]
     lines.append(f"    return ({', '.join(results)}{',' if results else ''})")
     return "\n".join(lines) + "\n", namespace
+
+
+def _fused(trace, run):
+    """(input slots, output slots, function) of one fused run, its module loaded from (or
+    written to) the kernel cache and compiled now."""
+    from ..kernels import cache
+
+    needed = {value for kind, value in trace.outputs if kind == "slot"}
+    needed |= {guard.slot for guard in trace.guards}
+    members = {index for index, _, _ in run}
+    for index, eq in enumerate(trace.equations):
+        if index not in members:
+            needed.update(eq.inputs)
+    source, inputs, outputs = fusion.generate(trace, run, "fused", needed)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    module = cache.generated_module(f"fused_{digest}", source)
+    dtype = trace.dtypes[run[0][1].outputs[0]]
+    module.fused(*[np.zeros(trace.shapes[k], dtype) for k in inputs])  # compile (or load) now
+    return inputs, outputs, module.fused
 
 
 def compile_trace(trace, name):

@@ -1,0 +1,187 @@
+"""Fused loops for large tensors: runs of consecutive elementwise equations as one loop.
+
+Within a trace, consecutive equations that are elementwise formulas (forwards, and their
+fused gradients where every operand has the output's shape) over one float dtype, with
+operands of the output's size or single elements, form a group. A group becomes one
+generated Numba function looping once over the elements: no temporaries, and only what
+later equations, guards or the results read is written out. Each intermediate is rounded to
+its dtype as the eager kernel rounds it on store, so the values are the eager ones.
+
+Numba compiles about 10 ms per generated statement: a group holds at most ``MAX_GROUP``
+equations, and the generated module is cached on disk (keyed by its source), so a second
+process compiles nothing.
+"""
+
+import math
+
+import numpy as np
+
+from ..kernels import formulas
+
+MIN_ELEMENTS = 4096  # below this, a kernel call per equation costs about as little
+MAX_GROUP = 48  # equations per generated function: bounds its compile time
+
+
+def _camel(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _table():
+    """{op type: (kind, formula name)} of the equations a group may hold."""
+    table = {}
+    for name, spec in formulas.UNARY.items():
+        table[_camel(name)] = ("unary", name)
+        if spec.derivative not in (None, "1", "-1"):
+            table[_camel(name) + "Grad"] = ("unary_grad", name)
+    for name, spec in formulas.BINARY.items():
+        if spec.result != "bool":
+            table[_camel(name)] = ("binary", name)
+        if spec.derivative_a not in (None, "1", "-1") or spec.derivative_b not in (None, "1",
+                                                                                   "-1"):
+            table[_camel(name) + "Grad"] = ("binary_grad", name)
+    return table
+
+
+_TABLE = None
+
+
+def _statements(eq, kind, name, local):
+    """Python statements computing the equation's outputs from ``local(slot)`` names."""
+    from ..kernels.elementwise import binary_saved
+
+    ins = [local(k) for k in eq.inputs]
+    if kind == "unary":
+        return [f"a = {ins[0]}", f"{local(eq.outputs[0])} = CAST({formulas.UNARY[name].value})"]
+    if kind == "binary":
+        return [f"a = {ins[0]}", f"b = {ins[1]}",
+                f"{local(eq.outputs[0])} = CAST({formulas.BINARY[name].value})"]
+    if kind == "unary_grad":
+        spec = formulas.UNARY[name]
+        saved = [v for v in ("a", "y") if formulas.uses(spec.derivative, v)]
+        lines = [f"{v} = {x}" for v, x in zip(saved + ["g"], ins)]
+        return lines + [f"{local(eq.outputs[0])} = CAST(g * ({spec.derivative}))"]
+    spec = formulas.BINARY[name]
+    needs = eq.attrs["needs"]
+    saved = binary_saved(spec, needs)
+    lines = [f"{v} = {x}" for v, x in zip(saved + ["g"], ins)]
+    return lines + [f"{local(out)} = CAST(g * ({getattr(spec, 'derivative_' + n)}))"
+                    for out, n in zip(eq.outputs, needs)]
+
+
+def _fusible(trace, eq):
+    """(kind, name, n) if the equation can join a group, else None."""
+    entry = _TABLE.get(eq.type)
+    if entry is None:
+        return None
+    out = eq.outputs[0]
+    dtype, n = trace.dtypes[out], math.prod(trace.shapes[out])
+    if dtype.kind != "f" or n < MIN_ELEMENTS:
+        return None
+    for k in eq.inputs + eq.outputs:
+        size = math.prod(trace.shapes[k])
+        if trace.dtypes[k] != dtype or (size != n and size != 1):
+            return None
+    if entry[0] == "binary_grad":
+        if eq.attrs["shape_a"] != eq.attrs["shape_b"]:
+            return None  # an operand's gradient is summed: not an elementwise loop
+        if any(math.prod(trace.shapes[k]) != n for k in eq.outputs):
+            return None
+    return entry + (n, dtype)
+
+
+def schedule(trace):
+    """The order to run the equations in: [(position, steps)] per stretch between guards
+    (``position``: how many equations have run once its steps have; the guards checked
+    then), each step an equation index or a fused run [(index, equation, fusible)].
+
+    Within a stretch equations may move: an equation that does not depend on the open run
+    goes before it, and one that does goes after, so that a run grows past the reductions
+    and matmuls between elementwise equations (a forward and its backward become one loop).
+    """
+    global _TABLE
+    if _TABLE is None:
+        _TABLE = _table()
+    cuts = sorted({g.after for g in trace.guards if 0 < g.after < len(trace.equations)})
+    bounds = [0] + cuts + [len(trace.equations)]
+    return [(stop, _order(trace, list(range(start, stop))))
+            for start, stop in zip(bounds, bounds[1:])]
+
+
+def _order(trace, pending):
+    steps = []
+    while pending:
+        run, key, before, after, tainted = [], None, [], [], set()
+        for index in pending:
+            eq = trace.equations[index]
+            fusible = _fusible(trace, eq)
+            depends = any(k in tainted for k in eq.inputs)
+            if fusible and len(run) < MAX_GROUP and (key is None or fusible[2:] == key) and (
+                    not depends or all(k not in tainted or k in _outputs(run)
+                                       for k in eq.inputs)):
+                run.append((index, eq, fusible))
+                key = fusible[2:]
+                tainted.update(eq.outputs)
+            elif depends:
+                after.append(index)
+                tainted.update(eq.outputs)
+            else:
+                before.append(index)
+        steps += before
+        if len(run) >= 2:
+            steps.append(run)
+        else:
+            steps += [index for index, _, _ in run]
+        pending = sorted(after) if run else []
+    return steps
+
+
+def _outputs(run):
+    return {k for _, eq, _ in run for k in eq.outputs}
+
+
+def generate(trace, run, name, needed_after):
+    """Source of a module with ``name(*inputs) -> outputs`` for one group, and the group's
+    (input slots, output slots). ``needed_after``: slots read after the group."""
+    produced = {k for _, eq, _ in run for k in eq.outputs}
+    inputs = []
+    for _, eq, _ in run:
+        for k in eq.inputs:
+            if k not in produced and k not in inputs:
+                inputs.append(k)
+    outputs = [k for _, eq, _ in run for k in eq.outputs if k in needed_after]
+    n, dtype = run[0][2][2], run[0][2][3]
+    sizes = {k: math.prod(trace.shapes[k]) for k in inputs}
+
+    def local(k):
+        return f"t{k}"
+
+    body = []
+    for k in inputs:
+        body.append(f"t{k} = IN{k}[i]" if sizes[k] == n else f"t{k} = IN{k}[0]")
+    for _, eq, (kind, formula, _, _) in run:
+        body += _statements(eq, kind, formula, local)
+    body += [f"OUT{k}[i] = t{k}" for k in outputs]
+    from ..ops.elementwise import PARALLEL_MIN_SIZE, parallel_kernels_available
+    from ..kernels.elementwise import PRELUDE
+
+    parallel = n >= PARALLEL_MIN_SIZE and parallel_kernels_available()
+    parameters = ", ".join([f"IN{k}" for k in inputs] + [f"OUT{k}" for k in outputs])
+    loop = "prange" if parallel else "range"
+    flags = ", parallel=True" if parallel else ""
+    source = PRELUDE + f'''
+CAST = np.{np.dtype(dtype).name}
+
+
+@kernel(nogil=True, error_model="numpy"{flags})
+def loop({parameters}):
+    for i in {loop}({n}):
+''' + "\n".join(f"        {line}" for line in body) + f'''
+
+
+def {name}({", ".join(f"s{k}" for k in inputs)}):
+''' + "".join(f"    o{k} = np.empty({trace.shapes[k]!r}, np.{np.dtype(dtype).name})\n"
+              for k in outputs) + f'''    loop({", ".join([f"s{k}.reshape(-1)" for k in inputs]
+                    + [f"o{k}.reshape(-1)" for k in outputs])})
+    return ({", ".join(f"o{k}" for k in outputs)}{"," if outputs else ""})
+'''
+    return source, inputs, outputs
