@@ -45,8 +45,7 @@ import warnings
 
 # Files the generated kernels depend on: kernels.elementwise writes them from the formulas,
 # and they call the vector math functions.
-_HASHED_FILES = ("elementwise.py", "formulas.py", "vecmath.py", "cache.py", "interpreter.py",
-                 "reduce.py")
+_HASHED_FILES = ("elementwise.py", "formulas.py", "vecmath.py", "cache.py")
 _NUMBA_FOLDER = "numba"
 _MAGIC = b"autotape kernel cache 1\n"  # starts every .nbi/.nbc file, then sha256, payload
 

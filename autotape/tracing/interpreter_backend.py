@@ -9,6 +9,7 @@ compile per trace: the kernel is compiled once and cached on disk.
 """
 
 import functools
+import hashlib
 import math
 
 import numpy as np
@@ -28,9 +29,14 @@ def _camel(name):
 
 @functools.cache
 def _kernel():
-    from ..kernels import cache, interpreter
+    from ..kernels import cache, interpreter, reduce
 
-    return cache.generated_module("interpreter", interpreter.source()).run
+    source = interpreter.source()
+    # Named by what it compiles: its source and the reduce.sum_all it calls (Numba's cache
+    # would not notice a change of a called function), so an upgrade never loads stale code.
+    with open(reduce.__file__, "rb") as f:
+        digest = hashlib.sha256(source.encode() + f.read()).hexdigest()[:16]
+    return cache.generated_module(f"interpreter_{digest}", source).run
 
 
 @functools.cache
