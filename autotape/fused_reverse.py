@@ -19,9 +19,9 @@ from .tensor import Tensor
 @functools.cache
 def _interpreter():
     from .kernels import elementwise  # imports Numba: only once a kernel runs
+    from .ops.elementwise import op_type_of
 
-    codes = {"".join(p.capitalize() for p in name.split("_")): code
-             for code, (_, name) in enumerate(elementwise.reverse_opcodes())}
+    codes = {op_type_of(name): code for code, (_, name) in enumerate(elementwise.reverse_opcodes())}
     return codes, elementwise.reverse_interpreter().reverse
 
 

@@ -23,8 +23,25 @@ from .shape import reshape
 PARALLEL_MIN_SIZE = openmp.parallel_min_size(16384)
 
 
-def _camel(name):
+def op_type_of(name):
+    """The op type of formula ``name`` ("log1p" -> "Log1p", "floor_divide" ->
+    "FloorDivide"); its fused gradient's is that + "Grad"."""
     return "".join(part.capitalize() for part in name.split("_"))
+
+
+def formula_op_types():
+    """{op type: (kind, formula name)} of every primitive made from kernels.formulas: kind
+    "unary", "binary", "unary_grad" or "binary_grad" (the fused gradients)."""
+    table = {}
+    for name, spec in formulas.UNARY.items():
+        table[op_type_of(name)] = ("unary", name)
+        if spec.derivative not in (None, "1", "-1"):
+            table[op_type_of(name) + "Grad"] = ("unary_grad", name)
+    for name, spec in formulas.BINARY.items():
+        table[op_type_of(name)] = ("binary", name)
+        if {spec.derivative_a, spec.derivative_b} - {None, "1", "-1"}:
+            table[op_type_of(name) + "Grad"] = ("binary_grad", name)
+    return table
 
 
 class _Kernels:
@@ -95,7 +112,7 @@ _INTEGER_DOMAIN = {
 
 
 def _make_unary(name, spec):
-    op_type = _camel(name)
+    op_type = op_type_of(name)
     to_float = spec.result == "float"
     kernels = _Kernels("unary", name)
     forward = None  # (serial, parallel), resolved on the first call
@@ -150,7 +167,7 @@ def _make_unary(name, spec):
 
 def _make_unary_backward(name, spec, saved, kernels):
     """The fused primitive g * derivative(saved values), e.g. "SinGrad"."""
-    op_type = _camel(name) + "Grad"
+    op_type = op_type_of(name) + "Grad"
 
     kernel = in_place_kernel = None  # (serial, parallel) pairs, resolved on first use
 
@@ -246,7 +263,7 @@ def plan_or_raise(op_name, shape_a, shape_b):
 
 
 def _make_binary(name, spec):
-    op_type = _camel(name)
+    op_type = op_type_of(name)
     to_float = spec.result == "float"
     out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
     kernels = _Kernels("binary", name)
@@ -331,7 +348,7 @@ _FORWARD = {"vv": "fwd_vv", "sv": "fwd_sv", "vs": "fwd_vs"}
 def _make_binary_backward(name, spec, kernels):
     """The fused primitive computing g * d(value)/da and/or g * d(value)/db, summed back to
     the operands' shapes; its type is e.g. "MultiplyGrad"."""
-    op_type = _camel(name) + "Grad"
+    op_type = op_type_of(name) + "Grad"
     from ..kernels.elementwise import binary_saved
 
     saved = {needs: binary_saved(spec, needs) for needs in ("a", "b", "ab")}

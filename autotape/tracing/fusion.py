@@ -22,24 +22,13 @@ MIN_ELEMENTS = 4096  # below this, a kernel call per equation costs about as lit
 MAX_GROUP = 48  # equations per generated function: bounds its compile time
 
 
-def _camel(name):
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 def _table():
-    """{op type: (kind, formula name)} of the equations a group may hold."""
-    table = {}
-    for name, spec in formulas.UNARY.items():
-        table[_camel(name)] = ("unary", name)
-        if spec.derivative not in (None, "1", "-1"):
-            table[_camel(name) + "Grad"] = ("unary_grad", name)
-    for name, spec in formulas.BINARY.items():
-        if spec.result != "bool":
-            table[_camel(name)] = ("binary", name)
-        if spec.derivative_a not in (None, "1", "-1") or spec.derivative_b not in (None, "1",
-                                                                                   "-1"):
-            table[_camel(name) + "Grad"] = ("binary_grad", name)
-    return table
+    """{op type: (kind, formula name)} of the equations a group may hold (not comparisons:
+    their results are booleans)."""
+    from ..ops.elementwise import formula_op_types
+
+    return {op_type: (kind, name) for op_type, (kind, name) in formula_op_types().items()
+            if kind != "binary" or formulas.BINARY[name].result != "bool"}
 
 
 _TABLE = None

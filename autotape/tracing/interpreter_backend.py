@@ -23,10 +23,6 @@ class NotEligible(Exception):
     """The trace holds something the interpreter does not run (the message says what)."""
 
 
-def _camel(name):
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 @functools.cache
 def _kernel():
     from ..kernels import cache, interpreter, reduce
@@ -43,15 +39,16 @@ def _kernel():
 def _steps():
     """{op type (and needs, for binary gradients): (opcode, kind, formula name)}."""
     from ..kernels import interpreter
+    from ..ops.elementwise import formula_op_types
 
+    codes = {(kind, name, needs): code
+             for code, (kind, name, needs) in enumerate(interpreter.opcodes())}
     steps = {}
-    for code, (kind, name, needs) in enumerate(interpreter.opcodes()):
-        if kind in ("unary", "binary"):
-            steps[_camel(name)] = (code, kind, name)
-        elif kind == "unary_grad":
-            steps[_camel(name) + "Grad"] = (code, kind, name)
-        elif kind == "binary_grad":
-            steps[_camel(name) + "Grad", needs] = (code, kind, name)
+    for op_type, (kind, name) in formula_op_types().items():
+        for needs in (("a", "b", "ab") if kind == "binary_grad" else ("",)):
+            code = codes.get((kind, name, needs))
+            if code is not None:
+                steps[(op_type, needs) if needs else op_type] = (code, kind, name)
     return steps
 
 
