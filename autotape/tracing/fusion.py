@@ -27,8 +27,13 @@ def _table():
     their results are booleans)."""
     from ..ops.elementwise import formula_op_types
 
-    return {op_type: (kind, name) for op_type, (kind, name) in formula_op_types().items()
-            if kind != "binary" or formulas.BINARY[name].result != "bool"}
+    table = {op_type: (kind, name) for op_type, (kind, name) in formula_op_types().items()
+             if kind != "binary" or formulas.BINARY[name].result != "bool"}
+    # Moves without arithmetic: a broadcast single element (a sum's gradient) is read in
+    # place instead of being written out at full size.
+    table.update({op_type: ("copy", None) for op_type in
+                  ("Reshape", "Identity", "StopGradient", "BroadcastTo")})
+    return table
 
 
 _TABLE = None
@@ -39,6 +44,8 @@ def _statements(eq, kind, name, local):
     from ..kernels.elementwise import binary_saved
 
     ins = [local(k) for k in eq.inputs]
+    if kind == "copy":
+        return [f"{local(eq.outputs[0])} = {ins[0]}"]
     if kind == "unary":
         return [f"a = {ins[0]}", f"{local(eq.outputs[0])} = CAST({formulas.UNARY[name].value})"]
     if kind == "binary":
@@ -106,7 +113,8 @@ def _order(trace, pending):
             depends = any(k in tainted for k in eq.inputs)
             if fusible and len(run) < MAX_GROUP and (key is None or fusible[2:] == key) and (
                     not depends or all(k not in tainted or k in _outputs(run)
-                                       for k in eq.inputs)):
+                                       for k in eq.inputs)) and _worth_joining(trace, eq,
+                                                                               fusible, run):
                 run.append((index, eq, fusible))
                 key = fusible[2:]
                 tainted.update(eq.outputs)
@@ -116,7 +124,7 @@ def _order(trace, pending):
             else:
                 before.append(index)
         steps += before
-        if len(run) >= 2:
+        if sum(fusible[0] != "copy" for _, _, fusible in run) >= 2:
             steps.append(run)
         else:
             steps += [index for index, _, _ in run]
@@ -124,8 +132,24 @@ def _order(trace, pending):
     return steps
 
 
+def _worth_joining(trace, eq, fusible, run):
+    """A move joins a run only where it saves writing: it broadcasts a single element, or
+    moves what the run computes (a full-size input is better left a free NumPy view)."""
+    if fusible[0] != "copy":
+        return True
+    source = eq.inputs[0]
+    return math.prod(trace.shapes[source]) == 1 or source in _outputs(run)
+
+
 def _outputs(run):
     return {k for _, eq, _ in run for k in eq.outputs}
+
+
+def _flat(slot, repeated, trace):
+    """The wrapper's expression passing input ``slot`` to the loop."""
+    if repeated:
+        return f"np.asarray(s{slot}[{(0,) * len(trace.shapes[slot])!r}]).reshape(1)"
+    return f"s{slot}.reshape(-1)"
 
 
 def generate(trace, run, name, needed_after):
@@ -139,7 +163,11 @@ def generate(trace, run, name, needed_after):
                 inputs.append(k)
     outputs = [k for _, eq, _ in run for k in eq.outputs if k in needed_after]
     n, dtype = run[0][2][2], run[0][2][3]
-    sizes = {k: math.prod(trace.shapes[k]) for k in inputs}
+    # A constant that repeats one element (a broadcast view, such as a sum's seed) is read
+    # as that element, not flattened to full size on every call.
+    repeated = {k for k in inputs if k in trace.constants and trace.constants[k].size > 1
+                and not any(trace.constants[k].strides)}
+    sizes = {k: 1 if k in repeated else math.prod(trace.shapes[k]) for k in inputs}
 
     def local(k):
         return f"t{k}"
@@ -169,7 +197,7 @@ def loop({parameters}):
 
 def {name}({", ".join(f"s{k}" for k in inputs)}):
 ''' + "".join(f"    o{k} = np.empty({trace.shapes[k]!r}, np.{np.dtype(dtype).name})\n"
-              for k in outputs) + f'''    loop({", ".join([f"s{k}.reshape(-1)" for k in inputs]
+              for k in outputs) + f'''    loop({", ".join([_flat(k, k in repeated, trace) for k in inputs]
                     + [f"o{k}.reshape(-1)" for k in outputs])})
     return ({", ".join(f"o{k}" for k in outputs)}{"," if outputs else ""})
 '''
