@@ -69,7 +69,7 @@ def _contiguous(names, expression):
 
 
 def _step_function(code, kind, name, needs):
-    lines = [f"@njit(error_model='numpy')", f"def step_{code}(P, row, V):", _PROLOGUE]
+    lines = ["@njit(error_model='numpy')", f"def step_{code}(P, row, V):", _PROLOGUE]
     if kind == "unary":
         lines += _contiguous(["a"], formulas.UNARY[name].value)
     elif kind == "binary":

@@ -33,11 +33,6 @@ class Guard(NamedTuple):
     what: str  # how the value was read: "bool()", "float()", "an index", ...
     where: str  # file:line of the user's code that read it
 
-    def holds(self, value):
-        if self.kind == "outcome":
-            return bool(value) == self.expected
-        return same_value(value, self.expected)
-
     def describe(self):
         if self.kind == "outcome":
             return f"{self.what} was {self.expected} at {self.where}"

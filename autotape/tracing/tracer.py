@@ -130,11 +130,6 @@ def trace_call(fn, args, kwargs, inputs):
     return result, tracer.finish(result)
 
 
-def tracing():
-    """Whether a tracer is recording in this thread."""
-    return bool(state.tracers)
-
-
 def _remove(stack, item):
     for i in range(len(stack) - 1, -1, -1):
         if stack[i] is item:
