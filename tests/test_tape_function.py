@@ -364,3 +364,13 @@ def test_fused_loops_on_large_tensors_equal_eager_bitwise(dtype):
         np.testing.assert_allclose(gc.numpy(), egc.numpy(), rtol=1e-6)
     assert vg.cache_info().compiled_calls >= 2
     assert "fused operations" in vg.source()
+
+
+def test_two_reads_of_one_variable_are_not_confused_with_two_tensors():
+    v = at.Variable(2.0)
+    f = at.tape_function(lambda x, y: x * 10.0 + y)
+    assert f(v.value(), v.value()).numpy() == 22.0  # one input at two positions
+    assert f(v.value(), v.value()).numpy() == 22.0
+    assert f(at.constant(1.0), at.constant(5.0)).numpy() == 15.0
+    assert f(at.constant(3.0), at.constant(4.0)).numpy() == 34.0
+    assert f.cache_info().traces == 2

@@ -257,8 +257,8 @@ def _tensors_key(args):
             return None
         key.append(a._value.shape)
         key.append(a._value.dtype)
-    if len(args) > 1 and len(set(map(id, args))) < len(args):
-        return None
+    if len(args) > 1 and len({a._id for a in args}) < len(args):
+        return None  # one tensor at two positions (or two reads of one Variable)
     return tuple(key)
 
 

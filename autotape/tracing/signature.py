@@ -29,7 +29,7 @@ class Signature:
 
     def __init__(self, args, kwargs, function_name):
         self.leaves = []  # the dynamic arguments as given
-        self.first_of = {}  # id of a dynamic object -> its first leaf position
+        self.first_of = {}  # identity of a dynamic leaf -> its first position
         self.key = (tuple(self._part(a, function_name, f"argument {i}")
                           for i, a in enumerate(args)),
                     tuple((k, self._part(kwargs[k], function_name, f"argument {k!r}"))
@@ -65,7 +65,9 @@ class Signature:
         """The key of a dynamic leaf: its shape and dtype, and the first position holding the
         same object (f(x, x) and f(x, y) are traced apart)."""
         position = len(self.leaves)
-        first = self.first_of.setdefault(id(x), position)
+        # Tensors by their identity on tapes: two reads of one Variable are one input.
+        identity = ("tensor", x._id) if isinstance(x, Tensor) else ("object", id(x))
+        first = self.first_of.setdefault(identity, position)
         self.leaves.append(x)
         return (DYNAMIC, shape, dtype, first)
 
