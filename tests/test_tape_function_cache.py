@@ -1,5 +1,6 @@
-"""A tape_function's compiled code across processes: a second process compiles nothing, and a
-damaged cache entry is recovered from (warned about, compiled again, right answers).
+"""A tape_function's compiled code across processes: a second process compiles nothing (the
+interpreter kernel and a fused loop both load), and a damaged cache entry (a fused loop's,
+the quickest to compile again) is recovered from: warned about, compiled again, right answers.
 
 Subprocesses get their own cache folder ($AUTOTAPE_CACHE_DIR under pytest's temporary
 folder); NUMBA_DEBUG_CACHE=1 makes Numba print each cache save and load.
@@ -35,10 +36,20 @@ for v in (0.5, 0.25, 0.75):
     if len(results) == 2:
         first_compiled = time.perf_counter() - start
 info = value_and_gradient.cache_info()
+
+# A large elementwise function: its trace runs as a fused loop, a generated module of its own.
+import numpy as np
+large = at.value_and_grad(at.tape_function(lambda x: at.reduce_sum(at.sin(x) * 1.5 + x * x)))
+points = np.linspace(-1.0, 1.0, 5000)
+for _ in range(2):
+    large_value, large_gradient = large(at.constant(points))
+large_error = float(np.max(np.abs(large_gradient.numpy() - (1.5 * np.cos(points) + 2 * points))))
 '''
 SCRIPT = COMPUTE + r'''
 print("RESULT " + json.dumps({"results": results, "compiled_calls": info.compiled_calls,
                               "compile_seconds": info.compile_seconds,
+                              "large_error": large_error,
+                              "large_compiled_calls": large.cache_info().compiled_calls,
                               "until_first_compiled_call": first_compiled}))
 '''
 
@@ -64,6 +75,7 @@ def run(cache):
         assert y == pytest.approx(expected(v)[0], rel=1e-12)
         assert g == pytest.approx(expected(v)[1], rel=1e-12)
     assert result["compiled_calls"] == 2
+    assert result["large_compiled_calls"] == 1 and result["large_error"] < 1e-12
     result["saved"] = finished.stdout.count("[cache] data saved")
     result["loaded"] = finished.stdout.count("[cache] data loaded")
     result["stderr"] = finished.stderr
@@ -95,10 +107,10 @@ def test_a_second_process_compiles_nothing(filled, tmp_path):
     assert second["compile_seconds"] < 0.5, second
 
 
-def test_a_damaged_interpreter_entry_is_compiled_again(filled, tmp_path):
+def test_a_damaged_fused_loop_entry_is_compiled_again(filled, tmp_path):
     cache = str(tmp_path / "cache")
     shutil.copytree(filled, cache)
-    damaged = glob.glob(os.path.join(cache, "**", "*interpreter*.nbc"), recursive=True)
+    damaged = glob.glob(os.path.join(cache, "**", "fused_*.nbc"), recursive=True)
     assert damaged, os.listdir(cache)
     for path in damaged:
         with open(path, "rb") as f:
