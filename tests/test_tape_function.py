@@ -374,3 +374,31 @@ def test_two_reads_of_one_variable_are_not_confused_with_two_tensors():
     assert f(at.constant(1.0), at.constant(5.0)).numpy() == 15.0
     assert f(at.constant(3.0), at.constant(4.0)).numpy() == 34.0
     assert f.cache_info().traces == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_loops_read_a_broadcast_bias_bitwise(dtype):
+    def layer(x, w, b):
+        return at.reduce_sum(at.nn.relu(x @ w + b) * at.tanh(x @ w - b))
+
+    vg = at.value_and_grad(at.tape_function(layer), argnums=(1, 2))
+    rng = np.random.default_rng(5)
+    x = at.constant(rng.standard_normal((64, 32)).astype(dtype))
+    for _ in range(3):
+        w = at.constant(rng.standard_normal((32, 80)).astype(dtype))
+        b = at.constant(rng.standard_normal(80).astype(dtype))
+        value, (gw, gb) = vg(x, w, b)
+        _, (ew, eb) = at.value_and_grad(layer, argnums=(1, 2))(x, w, b)
+        np.testing.assert_array_equal(gw.numpy(), ew.numpy())
+        np.testing.assert_allclose(gb.numpy(), eb.numpy(), rtol=1e-5 if dtype == np.float32
+                                   else 1e-12)
+    assert "% 80]" in _fused_sources() and vg.cache_info().compiled_calls == 2
+
+
+def _fused_sources():
+    import glob
+    import os
+
+    from autotape.kernels import cache
+
+    return "".join(open(f).read() for f in glob.glob(os.path.join(cache.directory(), "fused_*.py")))

@@ -2,7 +2,8 @@
 
 Within a trace, consecutive equations that are elementwise formulas (forwards, and their
 fused gradients where every operand has the output's shape) over one float dtype, with
-operands of the output's size or single elements, form a group. A group becomes one
+operands of the output's size, single elements or the output's trailing axes (a bias), form
+a group. A group becomes one
 generated Numba function looping once over the elements: no temporaries, and only what
 later equations, guards or the results read is written out. Each intermediate is rounded to
 its dtype as the eager kernel rounds it on store, so the values are the eager ones.
@@ -64,6 +65,19 @@ def _statements(eq, kind, name, local):
                     for out, n in zip(eq.outputs, needs)]
 
 
+def _elementwise_read(shape, out_shape):
+    """Whether an operand of ``shape`` is read at flat output index i as element i % size:
+    it has the output's size, a single element, or the output's trailing axes (a bias)."""
+    size = math.prod(shape)
+    if size in (1, math.prod(out_shape)):
+        return True
+    trimmed = tuple(shape)
+    while trimmed and trimmed[0] == 1:
+        trimmed = trimmed[1:]
+    return len(trimmed) <= len(out_shape) and tuple(out_shape[len(out_shape) - len(trimmed):]) \
+        == trimmed
+
+
 def _fusible(trace, eq):
     """(kind, name, n) if the equation can join a group, else None."""
     entry = _TABLE.get(eq.type)
@@ -73,9 +87,11 @@ def _fusible(trace, eq):
     dtype, n = trace.dtypes[out], math.prod(trace.shapes[out])
     if dtype.kind != "f" or n < MIN_ELEMENTS:
         return None
-    for k in eq.inputs + eq.outputs:
-        size = math.prod(trace.shapes[k])
-        if trace.dtypes[k] != dtype or (size != n and size != 1):
+    for k in eq.outputs:
+        if trace.dtypes[k] != dtype or math.prod(trace.shapes[k]) != n:
+            return None
+    for k in eq.inputs:
+        if trace.dtypes[k] != dtype or not _elementwise_read(trace.shapes[k], trace.shapes[out]):
             return None
     if entry[0] == "binary_grad":
         if eq.attrs["shape_a"] != eq.attrs["shape_b"]:
@@ -133,12 +149,12 @@ def _order(trace, pending):
 
 
 def _worth_joining(trace, eq, fusible, run):
-    """A move joins a run only where it saves writing: it broadcasts a single element, or
-    moves what the run computes (a full-size input is better left a free NumPy view)."""
+    """A move joins a run only where it saves writing: it broadcasts (a single element, a
+    bias), or moves what the run computes (a full-size input is better left a NumPy view)."""
     if fusible[0] != "copy":
         return True
     source = eq.inputs[0]
-    return math.prod(trace.shapes[source]) == 1 or source in _outputs(run)
+    return math.prod(trace.shapes[source]) != fusible[2] or source in _outputs(run)
 
 
 def _outputs(run):
@@ -174,7 +190,8 @@ def generate(trace, run, name, needed_after):
 
     body = []
     for k in inputs:
-        body.append(f"t{k} = IN{k}[i]" if sizes[k] == n else f"t{k} = IN{k}[0]")
+        index = "i" if sizes[k] == n else "0" if sizes[k] == 1 else f"i % {sizes[k]}"
+        body.append(f"t{k} = IN{k}[{index}]")
     for _, eq, (kind, formula, _, _) in run:
         body += _statements(eq, kind, formula, local)
     body += [f"OUT{k}[i] = t{k}" for k in outputs]
