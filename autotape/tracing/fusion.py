@@ -13,6 +13,7 @@ equations, and the generated module is cached on disk (keyed by its source), so 
 process compiles nothing.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -23,6 +24,7 @@ MIN_ELEMENTS = 4096  # below this, a kernel call per equation costs about as lit
 MAX_GROUP = 48  # equations per generated function: bounds its compile time
 
 
+@functools.cache
 def _table():
     """{op type: (kind, formula name)} of the equations a group may hold (not comparisons:
     their results are booleans)."""
@@ -35,9 +37,6 @@ def _table():
     table.update({op_type: ("copy", None) for op_type in
                   ("Reshape", "Identity", "StopGradient", "BroadcastTo")})
     return table
-
-
-_TABLE = None
 
 
 def _statements(eq, kind, name, local):
@@ -80,7 +79,7 @@ def _elementwise_read(shape, out_shape):
 
 def _fusible(trace, eq):
     """(kind, name, n) if the equation can join a group, else None."""
-    entry = _TABLE.get(eq.type)
+    entry = _table().get(eq.type)
     if entry is None:
         return None
     out = eq.outputs[0]
@@ -110,9 +109,6 @@ def schedule(trace):
     goes before it, and one that does goes after, so that a run grows past the reductions
     and matmuls between elementwise equations (a forward and its backward become one loop).
     """
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = _table()
     cuts = sorted({g.after for g in trace.guards if 0 < g.after < len(trace.equations)})
     bounds = [0] + cuts + [len(trace.equations)]
     return [(stop, _order(trace, list(range(start, stop))))

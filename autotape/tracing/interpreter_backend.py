@@ -66,14 +66,13 @@ class Interpreted:
         self._k = k
         self.trace = trace
         self.dtype = self._buffer_dtype(trace)
+        self.sizes = [math.prod(shape) for shape in trace.shapes]
         self.offsets, size = [], 0
-        for shape in trace.shapes:
-            n = math.prod(shape)
+        for n in self.sizes:
             if n > MAX_ELEMENTS:
                 raise NotEligible(f"a tensor of {n} elements (more than {MAX_ELEMENTS})")
             self.offsets.append(size)
             size += n
-        self.sizes = [math.prod(shape) for shape in trace.shapes]
         expected = {}  # guard index -> offset of the value it expects
         for index, guard in enumerate(trace.guards):
             if guard.kind == "value":
