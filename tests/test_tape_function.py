@@ -42,6 +42,18 @@ def test_dynamic_inputs_of_every_kind_reuse_one_trace():
     assert g.cache_info().traces == 1
 
 
+def test_repeated_calls_on_floats_and_arrays_keep_dtypes_and_aliasing():
+    f = at.tape_function(lambda x, y: x * 2.0 + y)
+    for _ in range(2):  # the second round takes the cached path
+        assert f(1.5, 2.0).numpy() == 5.0 and f(1.5, 2.0).dtype == np.float64
+        out = f(np.float32(1.5), np.float32(2.0))
+        assert out.dtype == np.float32 and out.numpy() == 5.0
+        a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+        np.testing.assert_array_equal(f(a, b).numpy(), [5.0, 8.0])
+        np.testing.assert_array_equal(f(a, a).numpy(), [3.0, 6.0])
+    assert f.cache_info().traces == 4  # float64, float32, two arrays, one array twice
+
+
 def test_static_arguments_are_part_of_the_key():
     def power(x, n, mode=None):
         y = x

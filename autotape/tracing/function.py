@@ -16,6 +16,8 @@ import threading
 import time
 import warnings
 
+import numpy as np
+
 from .. import nest
 from ..ops import registry
 from ..ops.core import run
@@ -52,7 +54,7 @@ class _Compiled:
         except NotEligible as reason:
             self.why_not_interpreted = str(reason)
         else:
-            self.run, self.backend = interpreted, interpreted.backend
+            self.run, self.backend = interpreted.call, interpreted.backend
             self.source = interpreted.describe() + self.source
         self.variables = trace.variables
         self.vjp = None
@@ -98,7 +100,7 @@ class TapeFunction:
         self._fn = fn
         self._max_traces = max_traces
         self._entries = {}  # signature key -> _Entry
-        self._by_tensors = {}  # _tensors_key of calls on Tensors alone -> their _Entry
+        self._by_fast_key = {}  # _fast_key of a call -> its _Entry (skips the Signature)
         self._derived = {}  # (transform, options) -> TapeFunction of the transformed function
         self._lock = threading.Lock()
         self._traces = self._compiled_calls = self._eager_calls = self._guard_failures = 0
@@ -110,10 +112,10 @@ class TapeFunction:
     def __call__(self, *args, **kwargs):
         if state.tracers:  # inside another trace: this function's operations join it
             return self._fn(*args, **kwargs)
-        fast = None if kwargs else _tensors_key(args)
-        entry = self._by_tensors.get(fast) if fast is not None else None
-        if entry is not None:  # Tensors only: their arrays are the inputs as they are
-            leaves, arrays = args, [a._value for a in args]
+        fast = None if kwargs else _fast_key(args)
+        entry = self._by_fast_key.get(fast) if fast is not None else None
+        if entry is not None:  # the arguments are the dynamic leaves, in order
+            leaves, arrays = args, [leaf_array(a) for a in args]
         else:
             signature = Signature(args, kwargs, self.__name__)
             entry = self._entries.get(signature.key)
@@ -122,7 +124,7 @@ class TapeFunction:
                     entry = self._entries.setdefault(signature.key,
                                                      _Entry(_describe(signature.key)))
             if fast is not None:
-                self._by_tensors[fast] = entry
+                self._by_fast_key[fast] = entry
             leaves, arrays = signature.leaves, None
         if entry.eager_reason is None:
             for index, compiled in enumerate(entry.traces):
@@ -248,17 +250,26 @@ class TapeFunction:
         return f"<tape_function {self.__name__}>"
 
 
-def _tensors_key(args):
-    """A cheap key for a call whose arguments are all distinct Tensors (shapes and dtypes),
-    the common case; None for any other call."""
+_FAST_FLOATS = (float, np.float64, np.float32)
+
+
+def _fast_key(args):
+    """A cheap key for a call whose arguments are all dynamic leaves (Tensors, arrays, floats),
+    each its own object, the common case; None for any other call. Calls with one fast key
+    have one Signature key."""
     key = []
     for a in args:
-        if type(a) is not Tensor:
+        t = type(a)
+        if t is Tensor:
+            key += (t, a._value.shape, a._value.dtype)
+        elif t is np.ndarray:
+            key += (t, a.shape, a.dtype)
+        elif t in _FAST_FLOATS:
+            key.append(t)
+        else:
             return None
-        key.append(a._value.shape)
-        key.append(a._value.dtype)
-    if len(args) > 1 and len({a._id for a in args}) < len(args):
-        return None  # one tensor at two positions (or two reads of one Variable)
+    if len(args) > 1 and len({a._id if type(a) is Tensor else id(a) for a in args}) < len(args):
+        return None  # one object at two positions (or two reads of one Variable)
     return tuple(key)
 
 

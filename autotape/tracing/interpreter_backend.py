@@ -56,7 +56,7 @@ _COPIES = {"Reshape", "Identity", "StopGradient", "BroadcastTo"}
 
 
 class Interpreted:
-    """A trace encoded for the interpreter kernel; calling it runs the trace."""
+    """A trace encoded for the interpreter kernel; ``call(inputs)`` runs it."""
 
     backend = "interpreter"
 
@@ -93,15 +93,9 @@ class Interpreted:
             for index in checks.get(n, ()):
                 rows.append(self._guard_row(index, expected))
         self.rows = np.array(rows, np.int64).reshape(len(rows), k.COLUMNS)
-        self.input_ranges = [(self.offsets[s], self.offsets[s] + self.sizes[s])
-                             for s in trace.inputs]
-        self.scalar_inputs = all(self.sizes[s] == 1 for s in trace.inputs)
-        self.output_reads = [(self.offsets[s], self.offsets[s] + self.sizes[s],
-                              trace.shapes[s], trace.dtypes[s] == np.bool_)
-                             for kind, s in trace.outputs if kind == "slot"]
-        self.run_kernel = _kernel()
+        self.call = self._glue()
         # Compile (or load) the kernel for this buffer dtype now, inside compile time.
-        self.run_kernel(self.rows[:0], template[:1].copy())
+        _kernel()(self.rows[:0], template[:1].copy())
 
     @staticmethod
     def _buffer_dtype(trace):
@@ -186,25 +180,37 @@ class Interpreted:
             row += [offset, step]
         return row
 
-    def __call__(self, inputs):
-        V = self.template.copy()
-        if self.scalar_inputs:
-            for (start, _), value in zip(self.input_ranges, inputs):
-                V[start] = value
-        else:
-            for (start, stop), value in zip(self.input_ranges, inputs):
-                V[start:stop] = value.reshape(-1)
-        failed = self.run_kernel(self.rows, V)
-        if failed >= 0:
-            return int(failed)
-        return tuple([V[start:stop].astype(np.bool_).reshape(shape) if boolean
-                      else V[start:stop].reshape(shape)
-                      for start, stop, shape, boolean in self.output_reads])
+    def _glue(self):
+        """The call as straight-line Python made for this trace (a loop over inputs and
+        outputs costs about as much as the kernel's steps on scalars): copy the inputs into
+        a fresh buffer, run the rows, return the output views or the failed guard."""
+        lines = ["def call(inputs):", "    V = template.copy()"]
+        for position, s in enumerate(self.trace.inputs):
+            start, size = self.offsets[s], self.sizes[s]
+            lines.append(f"    V[{start}] = inputs[{position}]" if size == 1 else
+                         f"    V[{start}:{start + size}] = inputs[{position}].reshape(-1)")
+        lines += ["    failed = kernel(rows, V)", "    if failed >= 0:",
+                  "        return int(failed)"]
+        reads = []
+        for kind, s in self.trace.outputs:
+            if kind == "slot":
+                start, stop = self.offsets[s], self.offsets[s] + self.sizes[s]
+                read = f"V[{start}:{stop}]"
+                if self.trace.dtypes[s] == np.bool_:
+                    read += ".astype(np.bool_)"
+                reads.append(f"{read}.reshape({tuple(self.trace.shapes[s])!r})")
+        lines.append(f"    return ({''.join(r + ', ' for r in reads)})")
+        namespace = {"np": np, "template": self.template, "rows": self.rows,
+                     "kernel": _kernel()}
+        self.glue_source = "\n".join(lines)
+        exec(self.glue_source, namespace)  # the text holds only numbers made here
+        return namespace["call"]
 
     def describe(self):
-        """The rows, one per line, named by the kernel's own opcode table."""
+        """The glue, then the rows, one per line, named by the kernel's own opcode table."""
         names = [f"{kind} {name} {needs}".strip() for kind, name, needs in self._k.opcodes()]
-        lines = [f"# interpreter rows over a {self.dtype} buffer of {self.template.size} "
+        lines = ["# interpreter call:\n# " + self.glue_source.replace("\n", "\n# "),
+                 f"# interpreter rows over a {self.dtype} buffer of {self.template.size} "
                  "elements (opcode, n, outputs, inputs as offset/step pairs)"]
         for row in self.rows.tolist():
             lines.append(f"# {names[row[0]]}: {row[1:]}")

@@ -75,8 +75,11 @@ class Signature:
 def leaf_array(x):
     """The value of a dynamic leaf as an array the trace reads (never the caller's array
     itself: the caller may write into it after the call)."""
-    if isinstance(x, Tensor):
+    t = type(x)
+    if t is Tensor or isinstance(x, Tensor):
         return x._value
+    if t is float or t is np.float64 or t is np.float32:
+        return np.array(x)  # what to_array makes of it, without its checks
     return to_array(x, None, "tape_function")
 
 
