@@ -404,7 +404,23 @@ def test_fused_loops_read_a_broadcast_bias_bitwise(dtype):
         np.testing.assert_array_equal(gw.numpy(), ew.numpy())
         np.testing.assert_allclose(gb.numpy(), eb.numpy(), rtol=1e-5 if dtype == np.float32
                                    else 1e-12)
-    assert "% 80]" in _fused_sources() and vg.cache_info().compiled_calls == 2
+    assert "for j in range(80)" in _fused_sources() and vg.cache_info().compiled_calls == 2
+
+
+def test_fused_loops_read_biases_over_several_trailing_axes_bitwise():
+    def f(x, b1, b2):
+        return at.reduce_sum(at.sin(x * b1 + b2) * at.exp(b1 - x))
+
+    vg = at.value_and_grad(at.tape_function(f))
+    rng = np.random.default_rng(8)
+    x = at.constant(rng.standard_normal((8, 16, 64)))
+    b1, b2 = at.constant(rng.standard_normal(64)), at.constant(rng.standard_normal((16, 64)))
+    for _ in range(2):
+        value, grad = vg(x, b1, b2)
+        expected_value, expected_grad = at.value_and_grad(f)(x, b1, b2)
+        np.testing.assert_array_equal(value.numpy(), expected_value.numpy())
+        np.testing.assert_array_equal(grad.numpy(), expected_grad.numpy())
+    assert "(r % 16) * 64" in _fused_sources() and vg.cache_info().compiled_calls == 1
 
 
 def _fused_sources():

@@ -164,6 +164,15 @@ def _flat(slot, repeated, trace):
     return f"s{slot}.reshape(-1)"
 
 
+def _loop_nest(loop, n, m, head, body):
+    """The loop over the n elements (in rows of m when m < n) around ``body``."""
+    if m == n:
+        return [f"    for i in {loop}({n}):"] + [f"        {line}" for line in body]
+    return ([f"    for r in {loop}({n // m}):"] + [f"        {line}" for line in head]
+            + [f"        for j in range({m}):", f"            i = r * {m} + j"]
+            + [f"            {line}" for line in body])
+
+
 def generate(trace, run, name, needed_after):
     """Source of a module with ``name(*inputs) -> outputs`` for one group, and the group's
     (input slots, output slots). ``needed_after``: slots read after the group."""
@@ -184,9 +193,19 @@ def generate(trace, run, name, needed_after):
     def local(k):
         return f"t{k}"
 
-    body = []
+    # With a bias (an operand over the output's trailing axes, of m elements) the loop is
+    # two: rows of the smallest such m, then the elements of a row, which LLVM vectorises
+    # (element i % m would be a gather). A longer bias, over more trailing axes, is a
+    # multiple of m: its row starts at (r % (size // m)) * m.
+    partial = sorted({size for size in sizes.values() if 1 < size < n})
+    m = partial[0] if partial else n
+    head, body = [], []
     for k in inputs:
-        index = "i" if sizes[k] == n else "0" if sizes[k] == 1 else f"i % {sizes[k]}"
+        if sizes[k] in (1, n, m):
+            index = {1: "0", m: "j", n: "i"}[sizes[k]]  # m == n: no rows
+        else:
+            head.append(f"r{k} = (r % {sizes[k] // m}) * {m}")
+            index = f"r{k} + j"
         body.append(f"t{k} = IN{k}[{index}]")
     for _, eq, (kind, formula, _, _) in run:
         body += _statements(eq, kind, formula, local)
@@ -204,8 +223,7 @@ CAST = np.{np.dtype(dtype).name}
 
 @kernel(nogil=True, error_model="numpy"{flags})
 def loop({parameters}):
-    for i in {loop}({n}):
-''' + "\n".join(f"        {line}" for line in body) + f'''
+''' + "\n".join(_loop_nest(loop, n, m, head, body)) + f'''
 
 
 def {name}({", ".join(f"s{k}" for k in inputs)}):
