@@ -430,3 +430,15 @@ def _fused_sources():
     from autotape.kernels import cache
 
     return "".join(open(f).read() for f in glob.glob(os.path.join(cache.directory(), "fused_*.py")))
+
+
+def test_single_element_arrays_of_any_rank_as_inputs():
+    f = at.tape_function(lambda x: at.sin(x) * 2.0)
+    for shape in [(), (1,), (1, 1)]:
+        x = np.full(shape, 0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # NumPy deprecates an array of rank > 0 as a scalar
+            for _ in range(2):
+                out = f(x)
+        assert out.shape == shape
+        np.testing.assert_array_equal(out.numpy(), np.sin(x) * 2.0)

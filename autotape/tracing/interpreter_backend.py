@@ -187,8 +187,8 @@ class Interpreted:
         lines = ["def call(inputs):", "    V = template.copy()"]
         for position, s in enumerate(self.trace.inputs):
             start, size = self.offsets[s], self.sizes[s]
-            lines.append(f"    V[{start}] = inputs[{position}]" if size == 1 else
-                         f"    V[{start}:{start + size}] = inputs[{position}].reshape(-1)")
+            lines.append(f"    V[{start}] = inputs[{position}]" if self.trace.shapes[s] == ()
+                         else f"    V[{start}:{start + size}] = inputs[{position}].reshape(-1)")
         lines += ["    failed = kernel(rows, V)", "    if failed >= 0:",
                   "        return int(failed)"]
         reads = []
