@@ -25,7 +25,7 @@ from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import python_backend
 from .interpreter_backend import Interpreted, NotEligible
-from .signature import DYNAMIC, Signature, leaf_array, leaf_tensor, rebuild
+from .signature import DYNAMIC, EXACT_FLOATS, Signature, leaf_array, leaf_tensor, rebuild
 from .tracer import trace_call
 
 CacheInfo = collections.namedtuple(
@@ -250,9 +250,6 @@ class TapeFunction:
         return f"<tape_function {self.__name__}>"
 
 
-_FAST_FLOATS = (float, np.float64, np.float32)
-
-
 def _fast_key(args):
     """A cheap key for a call whose arguments are all dynamic leaves (Tensors, arrays, floats),
     each its own object, the common case; None for any other call. Calls with one fast key
@@ -264,7 +261,7 @@ def _fast_key(args):
             key += (t, a._value.shape, a._value.dtype)
         elif t is np.ndarray:
             key += (t, a.shape, a.dtype)
-        elif t in _FAST_FLOATS:
+        elif t in EXACT_FLOATS:
             key.append(t)
         else:
             return None

@@ -16,6 +16,7 @@ from ..tensor import Tensor, to_array
 
 _STATIC = (int, bool, str, type(None), np.integer, np.bool_)
 DYNAMIC = "dynamic"  # the first item of a dynamic leaf's key
+EXACT_FLOATS = (float, np.float64, np.float32)  # float leaves a call converts cheaply
 
 
 def _is_float(x):
@@ -78,7 +79,7 @@ def leaf_array(x):
     t = type(x)
     if t is Tensor or isinstance(x, Tensor):
         return x._value
-    if t is float or t is np.float64 or t is np.float32:
+    if t in EXACT_FLOATS:
         return np.array(x)  # what to_array makes of it, without its checks
     return to_array(x, None, "tape_function")
 
