@@ -201,8 +201,12 @@ def generate(trace, run, name, needed_after):
     m = partial[0] if partial else n
     head, body = [], []
     for k in inputs:
-        if sizes[k] in (1, n, m):
-            index = {1: "0", m: "j", n: "i"}[sizes[k]]  # m == n: no rows
+        if sizes[k] == 1:
+            index = "0"
+        elif sizes[k] == n:
+            index = "i"
+        elif sizes[k] == m:
+            index = "j"
         else:
             head.append(f"r{k} = (r % {sizes[k] // m}) * {m}")
             index = f"r{k} + j"

@@ -93,7 +93,7 @@ class Interpreted:
             for index in checks.get(n, ()):
                 rows.append(self._guard_row(index, expected))
         self.rows = np.array(rows, np.int64).reshape(len(rows), k.COLUMNS)
-        self.call = self._glue()
+        self.call, self.glue_source = self._glue()
         # Compile (or load) the kernel for this buffer dtype now, inside compile time.
         _kernel()(self.rows[:0], template[:1].copy())
 
@@ -183,7 +183,8 @@ class Interpreted:
     def _glue(self):
         """The call as straight-line Python made for this trace (a loop over inputs and
         outputs costs about as much as the kernel's steps on scalars): copy the inputs into
-        a fresh buffer, run the rows, return the output views or the failed guard."""
+        a fresh buffer, run the rows, return the output views or the failed guard. Returns the
+        function and its source."""
         lines = ["def call(inputs):", "    V = template.copy()"]
         for position, s in enumerate(self.trace.inputs):
             start, size = self.offsets[s], self.sizes[s]
@@ -202,9 +203,9 @@ class Interpreted:
         lines.append(f"    return ({''.join(r + ', ' for r in reads)})")
         namespace = {"np": np, "template": self.template, "rows": self.rows,
                      "kernel": _kernel()}
-        self.glue_source = "\n".join(lines)
-        exec(self.glue_source, namespace)  # the text holds only numbers made here
-        return namespace["call"]
+        source = "\n".join(lines)
+        exec(source, namespace)  # the text holds only numbers made here
+        return namespace["call"], source
 
     def describe(self):
         """The glue, then the rows, one per line, named by the kernel's own opcode table."""
