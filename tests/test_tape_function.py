@@ -442,3 +442,30 @@ def test_single_element_arrays_of_any_rank_as_inputs():
                 out = f(x)
         assert out.shape == shape
         np.testing.assert_array_equal(out.numpy(), np.sin(x) * 2.0)
+
+
+def test_small_traces_run_their_other_operations_between_kernel_runs():
+    """A matmul, an int index and a guard on it have no kernel step: the interpreter back
+    end runs them by their forwards from its generated call, bitwise as eager does, and
+    explain() names them."""
+    def mixed(w, x, i):
+        h = at.tanh(at.matmul(w, x))  # (4, 2)
+        if h[i, 0] > 0:  # a guard on a buffered value
+            h = h * 2.0
+        return at.reduce_sum(at.sin(h) * h) + h[i, 1]
+
+    rng = np.random.default_rng(5)
+    f = at.value_and_grad(at.tape_function(mixed), (0, 1))
+    eager = at.value_and_grad(mixed, (0, 1))
+    for _ in range(4):
+        w, x = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+        i = np.array(rng.integers(0, 4))
+        with at.GradientTape(persistent=True):  # eager's general reverse pass, as traced
+            expected = eager(at.constant(w), at.constant(x), at.constant(i))
+        for got, want in zip(at.nest.flatten(f(w, x, i)), at.nest.flatten(expected)):
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert f.cache_info().compiled_calls > 0
+    explanation = f.explain()
+    assert "interpreter back end" in explanation
+    assert "MatMul x" in explanation and "run by their forwards between kernel runs" in explanation
+    assert "kernel(rows" in f.source() and "# MatMul" in f.source()

@@ -37,8 +37,8 @@ DEFAULT_MAX_TRACES = 8
 class _Compiled:
     """One trace and the code that runs it."""
 
-    __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "variables",
-                 "copied", "copied_any", "pack", "vjp", "_lock")
+    __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "host_steps",
+                 "variables", "copied", "copied_any", "pack", "vjp", "_lock")
 
     def __init__(self, trace, name):
         self.trace = trace
@@ -48,13 +48,14 @@ class _Compiled:
         self.copied_any = any(self.copied)
         self.pack = _packer(trace)
         self.run, self.source = python_backend.compile_trace(trace, name)
-        self.backend, self.why_not_interpreted = "python", None
-        try:  # small tensors: the whole trace in one call of the interpreter kernel
+        self.backend, self.why_not_interpreted, self.host_steps = "python", None, ()
+        try:  # small tensors: the trace in calls of the interpreter kernel
             interpreted = Interpreted(trace)
         except NotEligible as reason:
             self.why_not_interpreted = str(reason)
         else:
             self.run, self.backend = interpreted.call, interpreted.backend
+            self.host_steps = interpreted.host_steps
             self.source = interpreted.describe() + self.source
         self.variables = trace.variables
         self.vjp = None
@@ -238,6 +239,11 @@ class TapeFunction:
                              "back end" + (f"; not the interpreter: "
                                            f"{compiled.why_not_interpreted}"
                                            if compiled.why_not_interpreted else "") + ")")
+                if compiled.host_steps:
+                    counts = collections.Counter(compiled.host_steps)
+                    lines.append(f"    {len(compiled.host_steps)} operations run by their "
+                                 "forwards between kernel runs: " + ", ".join(
+                                     f"{op} x{n} ({why})" for (op, why), n in counts.items()))
                 for g, guard in enumerate(trace.guards):
                     failed = entry.failures.get((index, g), 0)
                     lines.append(f"    guard {g}: {guard.describe()}"

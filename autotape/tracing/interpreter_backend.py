@@ -1,11 +1,17 @@
-"""Running a trace of small tensors in one call of the interpreter kernel (kernels.interpreter).
+"""Running a trace of small tensors with the interpreter kernel (kernels.interpreter).
 
-A trace qualifies when every equation is a step the kernel has (the elementwise formulas and
-their fused gradients, full sums, copies, casts to and from bool, where) and every tensor is
-small: at most ``MAX_ELEMENTS`` elements, of one float dtype or bool, each operand either
-of the step's size or a single element. Then the trace becomes rows of integers over one
-value buffer, and a call is: copy the inputs in, run the rows, read the outputs out. No
-compile per trace: the kernel is compiled once and cached on disk.
+A trace qualifies when every tensor is small (at most ``MAX_ELEMENTS`` elements) and its
+float tensors share one dtype, float32 or float64. Those, and its bools (as 0 and 1), live in
+one value buffer; each equation the kernel has a step for (the elementwise formulas and their
+fused gradients, full sums, copies, casts to and from bool, where) becomes a row of integers
+over it, as does each guard on a buffered value. No compile per trace: the kernel is
+compiled once and cached on disk. A call is generated Python: copy the inputs in, run the
+rows, read the outputs out.
+
+Any other equation (a matmul, a sum over some axes, an integer operation, a user's
+primitive) is a host step: the generated call runs its forward, as the Python back end does,
+on views of the buffer, between two runs of the kernel; a guard on a value outside the
+buffer is checked there too. ``host_steps`` says which equations ran there and why.
 """
 
 import functools
@@ -15,6 +21,8 @@ import math
 import numpy as np
 
 from ..kernels import formulas
+from . import python_backend
+from .ir import same_value
 
 MAX_ELEMENTS = 256  # per tensor: beyond this a loop per operation costs more than dispatch
 
@@ -53,6 +61,11 @@ def _steps():
 
 
 _COPIES = {"Reshape", "Identity", "StopGradient", "BroadcastTo"}
+BUFFER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class _HostStep(Exception):
+    """The equation has no row in the kernel: it runs by its forward (the message says why)."""
 
 
 class Interpreted:
@@ -67,32 +80,49 @@ class Interpreted:
         self.trace = trace
         self.dtype = self._buffer_dtype(trace)
         self.sizes = [math.prod(shape) for shape in trace.shapes]
-        self.offsets, size = [], 0
-        for n in self.sizes:
+        self.offsets, size = [], 0  # per slot: its place in the buffer, or None (a host value)
+        for n, dtype in zip(self.sizes, trace.dtypes):
             if n > MAX_ELEMENTS:
                 raise NotEligible(f"a tensor of {n} elements (more than {MAX_ELEMENTS})")
-            self.offsets.append(size)
-            size += n
+            if dtype == self.dtype or dtype == np.bool_:
+                self.offsets.append(size)
+                size += n
+            else:
+                self.offsets.append(None)
         expected = {}  # guard index -> offset of the value it expects
         for index, guard in enumerate(trace.guards):
-            if guard.kind == "value":
+            if guard.kind == "value" and self.offsets[guard.slot] is not None:
                 expected[index] = size
                 size += guard.expected.size
         template = np.zeros(size, self.dtype)
         for slot, value in trace.constants.items():
-            self._put(template, slot, value)
+            if self.offsets[slot] is not None:
+                self._put(template, slot, value)
         for index, offset in expected.items():
             template[offset:offset + trace.guards[index].expected.size] = \
                 trace.guards[index].expected.reshape(-1)
         self.template = template
-        rows, checks = [], trace.guards_after()
+        self.host_steps = []  # (op type, why it is not a row), per equation run by its forward
+        self._kernel_reads = set()  # slots some row reads: a host step's output goes to the buffer
+        self._program = [[]]  # lists of rows, between them ("equation", n) and ("guard", index)
+        checks = trace.guards_after()
         for index in checks.get(0, ()):
-            rows.append(self._guard_row(index, expected))
+            self._guard(index, expected)
         for n, eq in enumerate(trace.equations, 1):
-            rows.append(self._row(eq))
+            try:
+                row = self._row(eq)
+            except _HostStep as why:
+                self.host_steps.append((eq.type, str(why)))
+                self._program += [("equation", n), []]
+            else:
+                self._program[-1].append(row)
+                self._kernel_reads.update(eq.inputs)
             for index in checks.get(n, ()):
-                rows.append(self._guard_row(index, expected))
-        self.rows = np.array(rows, np.int64).reshape(len(rows), k.COLUMNS)
+                self._guard(index, expected)
+        segments = [rows for rows in self._program if isinstance(rows, list) and rows]
+        if not segments:
+            raise NotEligible("no operation or guard has a step in the kernel")
+        self.rows = np.array([row for rows in segments for row in rows], np.int64)
         self.call, self.glue_source = self._glue()
         # Compile (or load) the kernel for this buffer dtype now, inside compile time.
         _kernel()(self.rows[:0], template[:1].copy())
@@ -100,8 +130,8 @@ class Interpreted:
     @staticmethod
     def _buffer_dtype(trace):
         floats = {d for d in trace.dtypes if d.kind == "f"}
-        if len(floats) != 1 or any(d.kind not in "fb" for d in trace.dtypes):
-            raise NotEligible("tensors of several dtypes, or of integers: "
+        if len(floats) != 1 or floats.copy().pop() not in BUFFER_DTYPES:
+            raise NotEligible("floats of several dtypes, or of none of float32 and float64: "
                               + ", ".join(sorted({str(d) for d in trace.dtypes})))
         return floats.pop()
 
@@ -115,23 +145,26 @@ class Interpreted:
             return 1
         if size == 1:
             return 0
-        raise NotEligible("an operand broadcast along more than a single element")
+        raise _HostStep("an operand broadcast along more than a single element")
 
     def _float(self, *slots):
         for s in slots:
             if self.trace.dtypes[s] != self.dtype:
-                raise NotEligible(f"a {self.trace.dtypes[s]} operand where {self.dtype} "
-                                  "is expected")
+                raise _HostStep(f"a {self.trace.dtypes[s]} operand where {self.dtype} is "
+                                "expected")
 
     def _row(self, eq):
         k, trace = self._k, self.trace
+        for s in eq.inputs + eq.outputs:
+            if self.offsets[s] is None:
+                raise _HostStep(f"a {trace.dtypes[s]} operand")
         out = eq.outputs[0]
         n = self.sizes[out]
         ins = list(eq.inputs)
         outs = [(self.offsets[out], 1)]
         if eq.type == "Sum":
             if n != 1:
-                raise NotEligible("a sum over some axes only")
+                raise _HostStep("a sum over some axes only")
             self._float(ins[0], out)
             return self._encode(k.SUM, self.sizes[ins[0]], outs, [(self.offsets[ins[0]], 1)])
         if eq.type in _COPIES or eq.type == "Cast":
@@ -149,7 +182,7 @@ class Interpreted:
         step = _steps().get((eq.type, eq.attrs.get("needs")) if "needs" in eq.attrs
                             else eq.type)
         if step is None:
-            raise NotEligible(f"operation {eq.type}")
+            raise _HostStep("no step in the kernel")
         code, kind, name = step
         self._float(*ins)
         if kind != "binary" or formulas.BINARY[name].result != "bool":
@@ -159,52 +192,93 @@ class Interpreted:
             outs = [(self.offsets[o], self._step(o, n)) for o in eq.outputs]
         return self._encode(code, n, outs, [(self.offsets[s], self._step(s, n)) for s in ins])
 
-    def _guard_row(self, index, expected):
+    def _guard(self, index, expected):
+        """A row checking guard ``index`` if its value is in the buffer, else a host check."""
         k, guard = self._k, self.trace.guards[index]
         slot = guard.slot
-        if self.trace.dtypes[slot].kind not in "fb":
-            raise NotEligible("a guard on an integer")
+        if self.offsets[slot] is None:
+            self._program += [("guard", index), []]
+            return
+        self._kernel_reads.add(slot)
         if guard.kind == "outcome":
-            return self._encode(k.GUARD_OUTCOME, 1, [(index, 0)],
-                                [(self.offsets[slot], 0), (int(guard.expected), 0)])
-        return self._encode(k.GUARD_VALUE, self.sizes[slot], [(index, 0)],
-                            [(self.offsets[slot], 1), (expected[index], 1)])
+            row = self._encode(k.GUARD_OUTCOME, 1, [(index, 0)],
+                               [(self.offsets[slot], 0), (int(guard.expected), 0)])
+        else:
+            row = self._encode(k.GUARD_VALUE, self.sizes[slot], [(index, 0)],
+                               [(self.offsets[slot], 1), (expected[index], 1)])
+        self._program[-1].append(row)
 
     def _encode(self, code, n, outs, ins):
         row = [code, n]
         for offset, step in (outs + [(0, 0)] * 2)[:2]:
             row += [offset, step]
         if len(ins) > 4:
-            raise NotEligible("a step of more than four operands")
+            raise _HostStep("more than four operands")
         for offset, step in (ins + [(0, 0)] * 4)[:4]:
             row += [offset, step]
         return row
 
+    def _view(self, slot):
+        """The expression reading a buffered slot as an array of its shape and dtype."""
+        start = self.offsets[slot]
+        read = f"V[{start}:{start + self.sizes[slot]}]"
+        if self.trace.dtypes[slot] == np.bool_:
+            read += ".astype(np.bool_)"
+        return f"{read}.reshape({tuple(self.trace.shapes[slot])!r})"
+
     def _glue(self):
         """The call as straight-line Python made for this trace (a loop over inputs and
         outputs costs about as much as the kernel's steps on scalars): copy the inputs into
-        a fresh buffer, run the rows, return the output views or the failed guard. Returns the
-        function and its source."""
+        a fresh buffer, run the rows and the host steps between them, return the outputs or
+        the failed guard. Returns the function and its source."""
+        trace = self.trace
+        namespace = {"np": np, "template": self.template, "kernel": _kernel(),
+                     "same": same_value}
         lines = ["def call(inputs):", "    V = template.copy()"]
-        for position, s in enumerate(self.trace.inputs):
-            start, size = self.offsets[s], self.sizes[s]
-            lines.append(f"    V[{start}] = inputs[{position}]" if self.trace.shapes[s] == ()
-                         else f"    V[{start}:{start + size}] = inputs[{position}].reshape(-1)")
-        lines += ["    failed = kernel(rows, V)", "    if failed >= 0:",
-                  "        return int(failed)"]
-        reads = []
-        for kind, s in self.trace.outputs:
-            if kind == "slot":
-                start, stop = self.offsets[s], self.offsets[s] + self.sizes[s]
-                read = f"V[{start}:{stop}]"
-                if self.trace.dtypes[s] == np.bool_:
-                    read += ".astype(np.bool_)"
-                reads.append(f"{read}.reshape({tuple(self.trace.shapes[s])!r})")
+        held = set()  # slots the call holds as Python values (host values, host results)
+        for position, s in enumerate(trace.inputs):
+            start = self.offsets[s]
+            if start is None:
+                lines.append(f"    s{s} = inputs[{position}]")
+                held.add(s)
+            elif trace.shapes[s] == ():
+                lines.append(f"    V[{start}] = inputs[{position}]")
+            else:
+                lines.append(f"    V[{start}:{start + self.sizes[s]}] = "
+                             f"inputs[{position}].reshape(-1)")
+        for s, value in trace.constants.items():
+            if self.offsets[s] is None:
+                namespace[f"c{s}"] = value
+                lines.append(f"    s{s} = c{s}")
+                held.add(s)
+        for number, item in enumerate(self._program):
+            if isinstance(item, list):
+                if item:
+                    namespace[f"rows{number}"] = np.array(item, np.int64)
+                    lines += [f"    failed = kernel(rows{number}, V)", "    if failed >= 0:",
+                              "        return int(failed)"]
+            elif item[0] == "guard":
+                index = item[1]
+                guard = trace.guards[index]
+                if guard.kind == "value":
+                    namespace[f"e{index}"] = guard.expected
+                lines.append(python_backend.guard_statement(index, guard))
+            else:
+                n = item[1]
+                eq = trace.equations[n - 1]
+                arguments = [f"s{s}" if s in held else self._view(s) for s in eq.inputs]
+                lines.append(python_backend.forward_statement(eq, n, arguments, namespace))
+                held.update(eq.outputs)
+                for s in eq.outputs:
+                    if s in self._kernel_reads:
+                        start = self.offsets[s]
+                        lines.append(f"    V[{start}:{start + self.sizes[s]}] = "
+                                     f"np.asarray(s{s}).reshape(-1)")
+        reads = [f"s{s}" if s in held else self._view(s)
+                 for kind, s in trace.outputs if kind == "slot"]
         lines.append(f"    return ({''.join(r + ', ' for r in reads)})")
-        namespace = {"np": np, "template": self.template, "rows": self.rows,
-                     "kernel": _kernel()}
         source = "\n".join(lines)
-        exec(source, namespace)  # the text holds only numbers made here
+        exec(source, namespace)  # the text holds only numbers and names made here
         return namespace["call"], source
 
     def describe(self):
@@ -212,7 +286,7 @@ class Interpreted:
         names = [f"{kind} {name} {needs}".strip() for kind, name, needs in self._k.opcodes()]
         lines = ["# interpreter call:\n# " + self.glue_source.replace("\n", "\n# "),
                  f"# interpreter rows over a {self.dtype} buffer of {self.template.size} "
-                 "elements (opcode, n, outputs, inputs as offset/step pairs)"]
+                 "elements (opcode, n, outputs, inputs as offset/step pairs), in order"]
         for row in self.rows.tolist():
             lines.append(f"# {names[row[0]]}: {row[1:]}")
         return "\n".join(lines) + "\n"

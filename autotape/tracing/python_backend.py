@@ -16,12 +16,27 @@ from . import fusion
 from .ir import same_value
 
 
-def _guard_line(index, guard):
+def guard_statement(index, guard):
+    """The check of guard ``index`` on the slot held as ``s<slot>`` (a value guard's expected
+    value is ``e<index>`` in the namespace)."""
     if guard.kind == "outcome":
         test = f"not s{guard.slot}" if guard.expected else f"s{guard.slot}"
     else:
         test = f"not same(s{guard.slot}, e{index})"
     return f"    if {test}:\n        return {index}  # guard {index}"
+
+
+def forward_statement(eq, n, arguments, namespace):
+    """The line ``s<out>, ... = f<n>(arguments, **a<n>)`` running equation number ``n`` by
+    its forward (``arguments``: one expression per input), its names put in ``namespace``."""
+    namespace[f"f{n}"] = registry.forwards[eq.type][0]
+    arguments = ", ".join(arguments)
+    if eq.attrs:
+        namespace[f"a{n}"] = eq.attrs
+        arguments += (", " if arguments else "") + f"**a{n}"
+    targets = ", ".join(f"s{k}" for k in eq.outputs) + ("," if len(eq.outputs) > 1 else "")
+    comment = f"  # {eq.type}" if eq.type.isidentifier() else ""
+    return f"    {targets} = f{n}({arguments}){comment}"
 
 
 def generate(trace, name):
@@ -38,7 +53,7 @@ def generate(trace, name):
             namespace[f"e{index}"] = guard.expected
     checks = trace.guards_after()
     for index in checks.get(0, ()):
-        lines.append(_guard_line(index, trace.guards[index]))
+        lines.append(guard_statement(index, trace.guards[index]))
     for position, steps in fusion.schedule(trace):
         for step in steps:
             if isinstance(step, list):  # one fused loop for a run of elementwise equations
@@ -49,18 +64,11 @@ def generate(trace, name):
                 lines.append(f"    {targets or '_'} = g{n}({', '.join(f's{k}' for k in inputs)})"
                              f"  # {len(step)} fused operations")
                 continue
-            eq, n = trace.equations[step], step + 1
-            namespace[f"f{n}"] = registry.forwards[eq.type][0]
-            arguments = ", ".join(f"s{k}" for k in eq.inputs)
-            if eq.attrs:
-                namespace[f"a{n}"] = eq.attrs
-                arguments += (", " if arguments else "") + f"**a{n}"
-            targets = ", ".join(f"s{k}" for k in eq.outputs) + (
-                "," if len(eq.outputs) > 1 else "")
-            comment = f"  # {eq.type}" if eq.type.isidentifier() else ""
-            lines.append(f"    {targets} = f{n}({arguments}){comment}")
+            eq = trace.equations[step]
+            lines.append(forward_statement(eq, step + 1, [f"s{k}" for k in eq.inputs],
+                                           namespace))
         for index in checks.get(position, ()):
-            lines.append(_guard_line(index, trace.guards[index]))
+            lines.append(guard_statement(index, trace.guards[index]))
     results = [f"s{value}" for kind, value in trace.outputs if kind == "slot"]
     lines.append(f"    return ({', '.join(results)}{',' if results else ''})")
     return "\n".join(lines) + "\n", namespace
