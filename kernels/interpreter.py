@@ -1,4 +1,4 @@
-"""One Numba kernel that runs a whole trace of small tensors: ``run(P, V)``.
+"""One Numba kernel that runs a trace of small tensors: ``run(P, V, I)``.
 
 Every tensor of the trace lives in one flat value buffer ``V`` (one float dtype; booleans
 as 0 and 1). ``P`` holds one row of integers per step, in order::
@@ -10,6 +10,11 @@ elements) or 0 (one element, broadcast); an output's step is 1, or 0 for a gradi
 into one element (an operand that was broadcast). A guard step returns its number (kept in
 ``out0``) when it fails; ``run`` returns -1 when every step ran.
 
+``I`` holds the integer tables some steps read: a gather's element offsets (a transpose, a
+slice, a broadcast or a concatenation is ``V[out0 + i] = V[I[in0 + i]]``), a scatter's, and
+an n-d reduction's strides and extents. Reductions call the eager kernels of
+``kernels.reduce`` with the layout eager's planner chose, so they add in the same order.
+
 The steps are generated from ``kernels.formulas``, the same text as the eager kernels, so
 a trace gives the values eager operations give. Each family of steps is its own function,
 so that one huge function does not make LLVM's compile time explode.
@@ -20,8 +25,12 @@ from .elementwise import PRELUDE, binary_saved
 
 COLUMNS = 14
 VECTOR_MIN = 8  # elements from which a step loops over views (a view costs a little)
-SUM, COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE = range(6)  # fixed opcodes
-_FIXED = ["sum", "copy", "nonzero", "select", "guard_outcome", "guard_value"]
+# Fixed opcodes, then the formulas' (``opcodes()``).
+COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE, GATHER, SCATTER, REDUCE = range(8)
+_FIXED = ["copy", "nonzero", "select", "guard_outcome", "guard_value", "gather", "scatter",
+          "reduce"]
+# A reduce step's layouts: eager's plans (``ops.reductions._reduction_plan``), numbered.
+PLANS = ("all", "rows", "cols", "nd")
 
 
 def _differentiable(derivative):
@@ -106,6 +115,50 @@ def _step_function(code, kind, name, needs):
     return "\n".join(lines) + "\n"
 
 
+_REDUCE_STEP = '''
+from autotape.kernels.reduce import MAX, PROD, SUM, reduce_all, reduce_cols, reduce_nd
+from autotape.kernels.reduce import reduce_rows, sum_all, sum_rows
+
+
+@njit(error_model="numpy")
+def reduce_into(X, kind, plan, outer, inner, SO, SHAPE, OUT):
+    if plan == 0:
+        if kind == SUM:
+            sum_all(X, OUT)
+        else:
+            reduce_all(X, kind, OUT)
+    elif plan == 1:
+        if kind == SUM:
+            sum_rows(X.reshape((outer, inner)), OUT)
+        else:
+            reduce_rows(X.reshape((outer, inner)), kind, OUT)
+    elif plan == 2:
+        reduce_cols(X.reshape((outer, inner)), kind, OUT)
+    else:
+        reduce_nd(X, SO, SHAPE, kind, OUT)
+
+
+@njit(error_model="numpy")
+def reduce_step(V, I, n, o0, kind, plan, m, i0, outer, inner, pool, nd):
+    """m outputs at o0 from the n elements at i0; kind: sum, prod, max, min. Sums and
+    products accumulate in float64, extrema in V's dtype, as eager's reductions do."""
+    X = V[i0:i0 + n]
+    SO, SHAPE = I[pool:pool + nd], I[pool + nd:pool + 2 * nd]
+    if kind == SUM or kind == PROD:
+        ACC = np.full(m, 0.0 if kind == SUM else 1.0)
+        if n:
+            reduce_into(X, kind, plan, outer, inner, SO, SHAPE, ACC)
+        for j in range(m):
+            V[o0 + j] = ACC[j]
+    else:
+        EXT = V[o0:o0 + m]
+        EXT[:] = -np.inf if kind == MAX else np.inf
+        if n:
+            reduce_into(X, kind, plan, outer, inner, SO, SHAPE, EXT)
+
+'''
+
+
 def source():
     table = opcodes()
     functions = [_step_function(code, *entry) for code, entry in enumerate(table)
@@ -114,23 +167,17 @@ def source():
         f"        elif code == {code}:\n"
         f"            step_{code}(P, row, V)"
         for code, entry in enumerate(table) if entry[0] != "fixed")
-    return PRELUDE + "\nfrom autotape.kernels.reduce import sum_all\n\n\n" + "\n\n".join(
-        functions) + f'''
+    return PRELUDE + _REDUCE_STEP + "\n\n".join(functions) + f'''
 
 @kernel(nogil=True, error_model="numpy")
-def run(P, V):
-    total = np.zeros(1, np.float64)
+def run(P, V, I):
     for row in range(P.shape[0]):
         # Scalars, not a row view: a view per row costs reference counting.
         code, n = P[row, 0], P[row, 1]
         o0, t0, o1, t1 = P[row, 2], P[row, 3], P[row, 4], P[row, 5]
         i0, s0, i1, s1 = P[row, 6], P[row, 7], P[row, 8], P[row, 9]
         i2, s2, i3, s3 = P[row, 10], P[row, 11], P[row, 12], P[row, 13]
-        if code == {SUM}:  # the sum of n elements, as eager's reduce_sum (in float64)
-            total[0] = 0.0
-            sum_all(V[i0:i0 + n], total)
-            V[o0] = total[0]
-        elif code == {COPY}:
+        if code == {COPY}:
             for i in range(n):
                 V[o0 + i] = V[i0 + i * s0]
         elif code == {NONZERO}:
@@ -151,6 +198,20 @@ def run(P, V):
                 e = V[i1 + i]
                 if x != e and not (x != x and e != e):
                     return o0
+        elif code == {GATHER}:  # element i of the output is element I[in0 + i] of V
+            for i in range(n):
+                V[o0 + i] = V[I[i0 + i]]
+        elif code == {SCATTER}:  # t1 zeros at o0, then V[I[in1 + i]] = (or +=) V[in0 + i]
+            for i in range(t1):
+                V[o0 + i] = 0
+            if t0:  # positions may repeat: they add up, in order, as eager's scatter_add
+                for i in range(n):
+                    V[I[i1 + i]] += V[i0 + i]
+            else:
+                for i in range(n):
+                    V[I[i1 + i]] = V[i0 + i]
+        elif code == {REDUCE}:
+            reduce_step(V, I, n, o0, t0, o1, t1, i0, s0, i1, i2, s2)
 {calls}
     return -1
 '''

@@ -575,3 +575,54 @@ def test_large_tensors(rng, dtype):
         z = np.tanh(z) * z - y64 / 3 if x.sum() > 0 else z * z + np.cos(y64) * x64
         np.testing.assert_allclose(tf(x, y).numpy(), (z * x64).sum() * 1e-3,
                                    rtol=1e-4 if dtype is np.float32 else 1e-11)
+
+
+# --- the interpreter's own steps for data movement and reductions -------------------------
+def moves_and_reductions(x, y):
+    t = at.transpose(x)  # (4, 3): a gather
+    picked = x[np.array([0, 2, 2]), 1:]  # an integer array with a repeat: its gradient adds
+    tiled = at.tile(y[:, :1], [1, 4])  # (3, 4)
+    both = at.concat([x, tiled * 0.5], axis=0)  # (6, 4)
+    prod = at.reduce_prod(both[:, 1:3] + 2.0, axis=0)  # through products of the others
+    low = at.reduce_min(x * y[:, :1], axis=1)  # a broadcast operand gathered first
+    spread = at.broadcast_to(at.reduce_sum(x, axis=0), (2, 3, 4))  # n-d broadcast
+    cube = at.reshape(at.sin(spread), (2, 3, 4))
+    return (at.reduce_sum(t * t) + at.reduce_sum(at.sin(picked)) + at.reduce_sum(prod)
+            + at.reduce_sum(low) + at.reduce_sum(at.reduce_max(cube, axis=(0, 2)))
+            + at.reduce_sum(at.reduce_sum(cube, axis=(0, 2)) * y[:, 1]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_data_movement_and_reductions_run_as_kernel_steps_bitwise(rng, dtype):
+    """Transposes, slices (and their scatters), tiles, concatenations, broadcasts and sums,
+    products and extrema over axes are rows of the interpreter (no host steps), bitwise equal
+    to eager, values and gradients."""
+    arg_sets = [(normal(rng, (3, 4), dtype), normal(rng, (3, 2), dtype)) for _ in range(3)]
+    tf = check_against_eager(moves_and_reductions, arg_sets, argnums=(0, 1))
+    for f in (tf, at.value_and_grad(tf, (0, 1))):
+        compiled = [c for entry in f._entries.values() for c in entry.traces]
+        assert compiled and all(c.backend == "interpreter" for c in compiled), f.explain()
+        host = {op for c in compiled for op, _ in c.host_steps}
+        # Left to the host: a broadcast operand's summed gradient.
+        assert host <= {"MultiplyGrad"}, f.explain()
+    for x, y in arg_sets:
+        x, y = x.astype(np.float64), y.astype(np.float64)
+        both = np.concatenate([x, np.tile(y[:, :1], (1, 4)) * 0.5])
+        cube = np.sin(np.broadcast_to(x.sum(0), (2, 3, 4)))
+        expected = ((x.T ** 2).sum() + np.sin(x[[0, 2, 2], 1:]).sum()
+                    + np.prod(both[:, 1:3] + 2.0, axis=0).sum() + (x * y[:, :1]).min(1).sum()
+                    + cube.max(axis=(0, 2)).sum() + (cube.sum(axis=(0, 2)) * y[:, 1]).sum())
+        np.testing.assert_allclose(tf(x, y).numpy(), expected,
+                                   rtol=1e-5 if dtype is np.float32 else 1e-12)
+
+
+def test_a_host_matmul_gets_eager_memory_layout(rng):
+    """A matmul's rounding depends on its operands' layout (BLAS): the host step gets a
+    caller's Fortran-ordered array, and a transposed view, as eager does."""
+    def program(a, b):
+        return (at.reduce_sum(at.sin(a @ b))
+                + at.reduce_sum(at.sin(at.transpose(b) @ at.transpose(a))))
+
+    arg_sets = [(np.asfortranarray(normal(rng, (2, 16), np.float64)),
+                 normal(rng, (16, 3), np.float64)) for _ in range(3)]
+    check_against_eager(program, arg_sets, argnums=(0, 1))

@@ -29,7 +29,7 @@ def _plain_key(key):
     return key
 
 
-def _is_advanced(key):
+def is_advanced(key):
     parts = key if isinstance(key, tuple) else (key,)
     return any(isinstance(k, np.ndarray) and (k.ndim > 0 or k.dtype == bool) for k in parts)
 
@@ -66,7 +66,7 @@ def scatter_into(g, key, shape):
 
 def _scatter_forward(gv, key, shape):
     out = np.zeros(shape, gv.dtype)
-    if _is_advanced(key):
+    if is_advanced(key):
         positions = np.arange(out.size).reshape(shape)[key]
         _kernels().scatter_add_flat(np.ascontiguousarray(gv).reshape(-1),
                                     positions.reshape(-1), out.reshape(-1))

@@ -39,7 +39,7 @@ def _keepdims_shape(shape, axes):
 
 
 @functools.lru_cache(maxsize=2048)
-def _reduction_plan(shape, axes):
+def reduction_plan(shape, axes):
     """Collapse to one of: ("all",), ("rows", outer, inner), ("cols", outer, inner),
     ("nd", output strides, extents) over merged runs of kept and reduced axes."""
     runs = []  # (extent, reduced)
@@ -92,7 +92,7 @@ def reduce_array(a, axes, kind, op_name):
         acc_dtype = a.dtype
     out = np.full(math.prod(out_shape), _initial(kind, np.dtype(acc_dtype)), acc_dtype)
     if a.size:
-        plan = _reduction_plan(a.shape, axes)
+        plan = reduction_plan(a.shape, axes)
         k = _kernels()
         flat = np.ascontiguousarray(a).reshape(-1)
         parallel = a.size >= PARALLEL_MIN_SIZE and parallel_kernels_available()

@@ -2,16 +2,21 @@
 
 A trace qualifies when every tensor is small (at most ``MAX_ELEMENTS`` elements) and its
 float tensors share one dtype, float32 or float64. Those, and its bools (as 0 and 1), live in
-one value buffer; each equation the kernel has a step for (the elementwise formulas and their
-fused gradients, full sums, copies, casts to and from bool, where) becomes a row of integers
-over it, as does each guard on a buffered value. No compile per trace: the kernel is
+one value buffer; each equation the kernel has a step for becomes rows of integers over it,
+as does each guard on a buffered value. Steps: the elementwise formulas and their fused
+gradients (an operand broadcast along axes is gathered to the output's shape first), where,
+copies and casts, operations that only move elements (a transpose, a slice, a tile, a
+concatenation, a broadcast: a gather through a table of offsets) and a slice's gradient (a
+scatter), and sums, products and extrema over axes (eager's reduction kernels, in the layout
+eager's planner picks). No compile per trace: the kernel is
 compiled once and cached on disk. A call is generated Python: copy the inputs in, run the
 rows, read the outputs out.
 
-Any other equation (a matmul, a sum over some axes, an integer operation, a user's
-primitive) is a host step: the generated call runs its forward, as the Python back end does,
-on views of the buffer, between two runs of the kernel; a guard on a value outside the
-buffer is checked there too. ``host_steps`` says which equations ran there and why.
+Any other equation (a matmul, an integer operation, a broadcast operand's summed gradient, a
+user's primitive) is a host step: the generated call runs its forward, as the Python back end
+does, between two runs of the kernel, on the arrays eager would pass it (inputs, constants,
+views made again, else views of the buffer); a guard on a value outside the buffer is
+checked there too. ``host_steps`` says which equations ran there and why.
 """
 
 import functools
@@ -21,6 +26,7 @@ import math
 import numpy as np
 
 from ..kernels import formulas
+from ..ops import indexing, reductions, registry
 from . import python_backend
 from .ir import same_value
 
@@ -60,7 +66,14 @@ def _steps():
     return steps
 
 
-_COPIES = {"Reshape", "Identity", "StopGradient", "BroadcastTo"}
+_COPIES = {"Reshape", "Identity", "StopGradient"}
+# Operations that only move elements: their forward, run on the offsets of their inputs'
+# elements in the buffer, gives the offset each output element is gathered from.
+_GATHERS = {"Transpose", "BroadcastTo", "StridedSlice", "ConcatV2", "Tile"}
+# Operations whose eager forward may return a view of its input (strided, not contiguous).
+_VIEWS = _COPIES | {"Transpose", "BroadcastTo", "StridedSlice", "Cast"}
+_REDUCTIONS = {"Sum": reductions.SUM, "Prod": reductions.PROD, "Max": reductions.MAX,
+               "Min": reductions.MIN}
 BUFFER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -94,7 +107,35 @@ class Interpreted:
             if guard.kind == "value" and self.offsets[guard.slot] is not None:
                 expected[index] = size
                 size += guard.expected.size
-        template = np.zeros(size, self.dtype)
+        self._size = size  # grows by the scratch regions rows ask for
+        self.host_steps = []  # (op type, why it is not a row), per equation run by its forward
+        self._kernel_reads = set()  # slots some row reads: a host step's output goes to the buffer
+        self._views = {}  # slot -> (number, equation) of a row whose eager forward may be a view
+        self._program = [[]]  # lists of rows, between them ("equation", n) and ("guard", index)
+        self._tables = []  # the integer tables rows read (kernels.interpreter's I), concatenated
+        self._table_size = 0
+        checks = trace.guards_after()
+        for index in checks.get(0, ()):
+            self._guard(index, expected)
+        for n, eq in enumerate(trace.equations, 1):
+            try:
+                rows = self._rows(eq)
+            except _HostStep as why:
+                self.host_steps.append((eq.type, str(why)))
+                self._program += [("equation", n), []]
+            else:
+                self._program[-1] += rows
+                self._kernel_reads.update(eq.inputs)
+                if eq.type in _VIEWS:
+                    self._views[eq.outputs[0]] = (n, eq)
+            for index in checks.get(n, ()):
+                self._guard(index, expected)
+        segments = [rows for rows in self._program if isinstance(rows, list) and rows]
+        if not segments:
+            raise NotEligible("no operation or guard has a step in the kernel")
+        self.rows = np.array([row for rows in segments for row in rows], np.int64)
+        self.tables = np.concatenate(self._tables + [np.zeros(1, np.int64)])
+        template = np.zeros(self._size, self.dtype)
         for slot, value in trace.constants.items():
             if self.offsets[slot] is not None:
                 self._put(template, slot, value)
@@ -102,30 +143,9 @@ class Interpreted:
             template[offset:offset + trace.guards[index].expected.size] = \
                 trace.guards[index].expected.reshape(-1)
         self.template = template
-        self.host_steps = []  # (op type, why it is not a row), per equation run by its forward
-        self._kernel_reads = set()  # slots some row reads: a host step's output goes to the buffer
-        self._program = [[]]  # lists of rows, between them ("equation", n) and ("guard", index)
-        checks = trace.guards_after()
-        for index in checks.get(0, ()):
-            self._guard(index, expected)
-        for n, eq in enumerate(trace.equations, 1):
-            try:
-                row = self._row(eq)
-            except _HostStep as why:
-                self.host_steps.append((eq.type, str(why)))
-                self._program += [("equation", n), []]
-            else:
-                self._program[-1].append(row)
-                self._kernel_reads.update(eq.inputs)
-            for index in checks.get(n, ()):
-                self._guard(index, expected)
-        segments = [rows for rows in self._program if isinstance(rows, list) and rows]
-        if not segments:
-            raise NotEligible("no operation or guard has a step in the kernel")
-        self.rows = np.array([row for rows in segments for row in rows], np.int64)
         self.call, self.glue_source = self._glue()
         # Compile (or load) the kernel for this buffer dtype now, inside compile time.
-        _kernel()(self.rows[:0], template[:1].copy())
+        _kernel()(self.rows[:0], template[:1].copy(), self.tables)
 
     @staticmethod
     def _buffer_dtype(trace):
@@ -147,13 +167,32 @@ class Interpreted:
             return 0
         raise _HostStep("an operand broadcast along more than a single element")
 
+    def _places(self, slot):
+        """The buffer offsets of a slot's elements, in its shape."""
+        return self.offsets[slot] + np.arange(self.sizes[slot], dtype=np.int64).reshape(
+            self.trace.shapes[slot])
+
+    def _operand(self, slot, out, before):
+        """(offset, step) of an operand of an elementwise forward writing ``out``. One
+        broadcast along more than a single element is gathered to the output's shape first,
+        into a scratch region, by a row appended to ``before``."""
+        size, n = self.sizes[slot], self.sizes[out]
+        if size == n or size == 1:
+            return self.offsets[slot], int(size == n)
+        places = np.broadcast_to(self._places(slot), self.trace.shapes[out])
+        scratch, self._size = self._size, self._size + n
+        before.append([self._k.GATHER, n, scratch, 1, 0, 0, self._table(places), 0, 0, 0, 0,
+                       0, 0, 0])
+        return scratch, 1
+
     def _float(self, *slots):
         for s in slots:
             if self.trace.dtypes[s] != self.dtype:
                 raise _HostStep(f"a {self.trace.dtypes[s]} operand where {self.dtype} is "
                                 "expected")
 
-    def _row(self, eq):
+    def _rows(self, eq):
+        """The rows computing equation ``eq`` (_HostStep if it has none)."""
         k, trace = self._k, self.trace
         for s in eq.inputs + eq.outputs:
             if self.offsets[s] is None:
@@ -162,23 +201,27 @@ class Interpreted:
         n = self.sizes[out]
         ins = list(eq.inputs)
         outs = [(self.offsets[out], 1)]
-        if eq.type == "Sum":
-            if n != 1:
-                raise _HostStep("a sum over some axes only")
-            self._float(ins[0], out)
-            return self._encode(k.SUM, self.sizes[ins[0]], outs, [(self.offsets[ins[0]], 1)])
-        if eq.type in _COPIES or eq.type == "Cast":
+        if eq.type in _REDUCTIONS:
+            return [self._reduce_row(eq)]
+        if eq.type == "BroadcastTo" and self.sizes[ins[0]] != 1 or eq.type in _GATHERS - {
+                "BroadcastTo"}:
+            return [self._gather_row(eq)]
+        if eq.type == "StridedSliceGrad":
+            return [self._scatter_row(eq)]
+        before = []  # rows gathering broadcast operands
+        if eq.type in _COPIES or eq.type in ("Cast", "BroadcastTo"):
             source = ins[0]
             if trace.dtypes[out] == np.bool_ and trace.dtypes[source] != np.bool_:
                 code = k.NONZERO
             else:
                 code = k.COPY
-            return self._encode(code, n, outs, [(self.offsets[source], self._step(source, n))])
+            return [self._encode(code, n, outs,
+                                 [(self.offsets[source], self._step(source, n))])]
         if eq.type == "Select":
             c, x, y = ins
             self._float(x, y, out)
-            return self._encode(k.SELECT, n, outs, [(self.offsets[s], self._step(s, n))
-                                                    for s in (c, x, y)])
+            reads = [self._operand(s, out, before) for s in (c, x, y)]
+            return before + [self._encode(k.SELECT, n, outs, reads)]
         step = _steps().get((eq.type, eq.attrs.get("needs")) if "needs" in eq.attrs
                             else eq.type)
         if step is None:
@@ -187,10 +230,63 @@ class Interpreted:
         self._float(*ins)
         if kind != "binary" or formulas.BINARY[name].result != "bool":
             self._float(*eq.outputs)
-        if kind == "binary_grad":
+        if kind == "binary_grad":  # the sums of a broadcast operand's gradient: host steps
             n = self.sizes[ins[-1]]  # the output gradient's size
             outs = [(self.offsets[o], self._step(o, n)) for o in eq.outputs]
-        return self._encode(code, n, outs, [(self.offsets[s], self._step(s, n)) for s in ins])
+            reads = [(self.offsets[s], self._step(s, n)) for s in ins]
+        else:
+            reads = [self._operand(s, out, before) for s in ins]
+        return before + [self._encode(code, n, outs, reads)]
+
+    def _table(self, values):
+        """The offset in the rows' integer tables of ``values``, appended to them."""
+        values = np.asarray(values, np.int64).reshape(-1)
+        offset = self._table_size
+        self._tables.append(values)
+        self._table_size += values.size
+        return offset
+
+    def _reduce_row(self, eq):
+        """A sum, product, maximum or minimum over axes, in the layout eager's planner
+        picks, so that the kernel adds in eager's order."""
+        k, trace = self._k, self.trace
+        source, out = eq.inputs[0], eq.outputs[0]
+        self._float(source, out)
+        plan = reductions.reduction_plan(trace.shapes[source], eq.attrs["axes"])
+        outer = inner = table = nd = 0
+        if plan[0] in ("rows", "cols"):
+            outer, inner = plan[1], plan[2]
+        elif plan[0] == "nd":
+            nd = plan[1].size
+            table = self._table(np.concatenate([plan[1], plan[2]]))
+        return [k.REDUCE, self.sizes[source], self.offsets[out], _REDUCTIONS[eq.type],
+                k.PLANS.index(plan[0]), self.sizes[out], self.offsets[source], outer, inner, 0,
+                table, nd, 0, 0]
+
+    def _gather_row(self, eq):
+        k, trace = self._k, self.trace
+        out = eq.outputs[0]
+        if any(trace.dtypes[s] != trace.dtypes[out] for s in eq.inputs):
+            raise _HostStep("operands of several dtypes")
+        table = np.asarray(registry.forwards[eq.type][0](*[self._places(s) for s in eq.inputs],
+                                                         **eq.attrs))
+        if table.dtype != np.int64 or table.shape != trace.shapes[out]:
+            raise _HostStep("its forward does not move elements only")
+        return [k.GATHER, self.sizes[out], self.offsets[out], 1, 0, 0, self._table(table), 0,
+                0, 0, 0, 0, 0, 0]
+
+    def _scatter_row(self, eq):
+        """A slice's gradient: zeros, with the gradient's elements put (basic indexing) or
+        added in order (integer arrays, whose positions may repeat) at the slice's places."""
+        k = self._k
+        g, out = eq.inputs[0], eq.outputs[0]
+        self._float(g, out)
+        key = eq.attrs["key"]
+        places = self._places(out)[key]
+        if places.size != self.sizes[g]:
+            raise _HostStep("a gradient broadcast into its slice")
+        return [k.SCATTER, self.sizes[g], self.offsets[out], int(indexing.is_advanced(key)), 0,
+                self.sizes[out], self.offsets[g], 1, self._table(places), 0, 0, 0, 0, 0]
 
     def _guard(self, index, expected):
         """A row checking guard ``index`` if its value is in the buffer, else a host check."""
@@ -233,48 +329,73 @@ class Interpreted:
         the failed guard. Returns the function and its source."""
         trace = self.trace
         namespace = {"np": np, "template": self.template, "kernel": _kernel(),
-                     "same": same_value}
+                     "tables": self.tables, "same": same_value}
         lines = ["def call(inputs):", "    V = template.copy()"]
-        held = set()  # slots the call holds as Python values (host values, host results)
+        positions = {}
         for position, s in enumerate(trace.inputs):
+            positions.setdefault(s, position)
+        named = set()  # slots the call holds as s<k>: host results, views made again
+        host_results = set()
+
+        def read(s):
+            """A host step's argument: the array eager would pass, in eager's memory layout
+            (a BLAS call's rounding depends on it): an input or a constant itself, a view
+            made again by its forward, else the slot's part of the buffer."""
+            if s in named:
+                return f"s{s}"
+            if s in positions:
+                return f"inputs[{positions[s]}]"
+            if s in trace.constants:
+                namespace[f"c{s}"] = trace.constants[s]
+                return f"c{s}"
+            producer = self._views.get(s)
+            if producer is None:
+                return self._view(s)
+            n, eq = producer
+            lines.append(python_backend.forward_statement(eq, n, [read(k) for k in eq.inputs],
+                                                          namespace))
+            named.add(s)
+            return f"s{s}"
+
+        for s, position in positions.items():
             start = self.offsets[s]
             if start is None:
-                lines.append(f"    s{s} = inputs[{position}]")
-                held.add(s)
-            elif trace.shapes[s] == ():
+                continue
+            if trace.shapes[s] == ():
                 lines.append(f"    V[{start}] = inputs[{position}]")
             else:
                 lines.append(f"    V[{start}:{start + self.sizes[s]}] = "
                              f"inputs[{position}].reshape(-1)")
-        for s, value in trace.constants.items():
-            if self.offsets[s] is None:
-                namespace[f"c{s}"] = value
-                lines.append(f"    s{s} = c{s}")
-                held.add(s)
         for number, item in enumerate(self._program):
             if isinstance(item, list):
                 if item:
                     namespace[f"rows{number}"] = np.array(item, np.int64)
-                    lines += [f"    failed = kernel(rows{number}, V)", "    if failed >= 0:",
-                              "        return int(failed)"]
+                    lines += [f"    failed = kernel(rows{number}, V, tables)",
+                              "    if failed >= 0:", "        return int(failed)"]
             elif item[0] == "guard":
                 index = item[1]
                 guard = trace.guards[index]
+                value = read(guard.slot)
+                if value != f"s{guard.slot}":
+                    lines.append(f"    s{guard.slot} = {value}")
+                    named.add(guard.slot)
                 if guard.kind == "value":
                     namespace[f"e{index}"] = guard.expected
                 lines.append(python_backend.guard_statement(index, guard))
             else:
                 n = item[1]
                 eq = trace.equations[n - 1]
-                arguments = [f"s{s}" if s in held else self._view(s) for s in eq.inputs]
+                arguments = [read(s) for s in eq.inputs]
                 lines.append(python_backend.forward_statement(eq, n, arguments, namespace))
-                held.update(eq.outputs)
+                named.update(eq.outputs)
+                host_results.update(eq.outputs)
                 for s in eq.outputs:
                     if s in self._kernel_reads:
                         start = self.offsets[s]
                         lines.append(f"    V[{start}:{start + self.sizes[s]}] = "
                                      f"np.asarray(s{s}).reshape(-1)")
-        reads = [f"s{s}" if s in held else self._view(s)
+        # A value the rows computed (or copied in) is read from the buffer, fresh each call.
+        reads = [read(s) if s in host_results or self.offsets[s] is None else self._view(s)
                  for kind, s in trace.outputs if kind == "slot"]
         lines.append(f"    return ({''.join(r + ', ' for r in reads)})")
         source = "\n".join(lines)
@@ -286,7 +407,8 @@ class Interpreted:
         names = [f"{kind} {name} {needs}".strip() for kind, name, needs in self._k.opcodes()]
         lines = ["# interpreter call:\n# " + self.glue_source.replace("\n", "\n# "),
                  f"# interpreter rows over a {self.dtype} buffer of {self.template.size} "
-                 "elements (opcode, n, outputs, inputs as offset/step pairs), in order"]
+                 f"elements and {self._table_size} table entries (opcode, n, outputs, inputs "
+                 "as offset/step pairs), in order"]
         for row in self.rows.tolist():
             lines.append(f"# {names[row[0]]}: {row[1:]}")
         return "\n".join(lines) + "\n"
