@@ -139,6 +139,26 @@ def reduce_into(X, kind, plan, outer, inner, SO, SHAPE, OUT):
 
 
 @njit(error_model="numpy")
+def gather_step(V, I, n, o0, i0):
+    """Element i of the output is element I[i0 + i] of V."""
+    for i in range(n):
+        V[o0 + i] = V[I[i0 + i]]
+
+
+@njit(error_model="numpy")
+def scatter_step(V, I, n, o0, add, m, i0, i1):
+    """m zeros at o0, then V[I[i1 + i]] = (or +=) V[i0 + i]."""
+    for i in range(m):
+        V[o0 + i] = 0
+    if add:  # positions may repeat: they add up, in order, as eager's scatter_add does
+        for i in range(n):
+            V[I[i1 + i]] += V[i0 + i]
+    else:
+        for i in range(n):
+            V[I[i1 + i]] = V[i0 + i]
+
+
+@njit(error_model="numpy")
 def reduce_step(V, I, n, o0, kind, plan, m, i0, outer, inner, pool, nd):
     """m outputs at o0 from the n elements at i0; kind: sum, prod, max, min. Sums and
     products accumulate in float64, extrema in V's dtype, as eager's reductions do."""
@@ -198,18 +218,10 @@ def run(P, V, I):
                 e = V[i1 + i]
                 if x != e and not (x != x and e != e):
                     return o0
-        elif code == {GATHER}:  # element i of the output is element I[in0 + i] of V
-            for i in range(n):
-                V[o0 + i] = V[I[i0 + i]]
-        elif code == {SCATTER}:  # t1 zeros at o0, then V[I[in1 + i]] = (or +=) V[in0 + i]
-            for i in range(t1):
-                V[o0 + i] = 0
-            if t0:  # positions may repeat: they add up, in order, as eager's scatter_add
-                for i in range(n):
-                    V[I[i1 + i]] += V[i0 + i]
-            else:
-                for i in range(n):
-                    V[I[i1 + i]] = V[i0 + i]
+        elif code == {GATHER}:
+            gather_step(V, I, n, o0, i0)
+        elif code == {SCATTER}:
+            scatter_step(V, I, n, o0, t0, t1, i0, i1)
         elif code == {REDUCE}:
             reduce_step(V, I, n, o0, t0, o1, t1, i0, s0, i1, i2, s2)
 {calls}
