@@ -130,10 +130,13 @@ class Interpreted:
                     self._views[eq.outputs[0]] = (n, eq)
             for index in checks.get(n, ()):
                 self._guard(index, expected)
-        segments = [rows for rows in self._program if isinstance(rows, list) and rows]
+        # Each run of the kernel's rows as one array; the host steps between them as they are.
+        self._program = [np.array(item, np.int64) if isinstance(item, list) else item
+                         for item in self._program if item != []]
+        segments = [item for item in self._program if isinstance(item, np.ndarray)]
         if not segments:
             raise NotEligible("no operation or guard has a step in the kernel")
-        self.rows = np.array([row for rows in segments for row in rows], np.int64)
+        self.rows = np.concatenate(segments)  # every row, in order (for describe)
         self.tables = np.concatenate(self._tables + [np.zeros(1, np.int64)])
         template = np.zeros(self._size, self.dtype)
         for slot, value in trace.constants.items():
@@ -203,9 +206,9 @@ class Interpreted:
         outs = [(self.offsets[out], 1)]
         if eq.type in _REDUCTIONS:
             return [self._reduce_row(eq)]
-        if eq.type == "BroadcastTo" and self.sizes[ins[0]] != 1 or eq.type in _GATHERS - {
-                "BroadcastTo"}:
-            return [self._gather_row(eq)]
+        single = self.sizes[ins[0]] == 1
+        if eq.type in _GATHERS and not (eq.type == "BroadcastTo" and single):
+            return [self._gather_row(eq)]  # (a broadcast of one element is a copy, below)
         if eq.type == "StridedSliceGrad":
             return [self._scatter_row(eq)]
         before = []  # rows gathering broadcast operands
@@ -367,11 +370,10 @@ class Interpreted:
                 lines.append(f"    V[{start}:{start + self.sizes[s]}] = "
                              f"inputs[{position}].reshape(-1)")
         for number, item in enumerate(self._program):
-            if isinstance(item, list):
-                if item:
-                    namespace[f"rows{number}"] = np.array(item, np.int64)
-                    lines += [f"    failed = kernel(rows{number}, V, tables)",
-                              "    if failed >= 0:", "        return int(failed)"]
+            if isinstance(item, np.ndarray):
+                namespace[f"rows{number}"] = item
+                lines += [f"    failed = kernel(rows{number}, V, tables)",
+                          "    if failed >= 0:", "        return int(failed)"]
             elif item[0] == "guard":
                 index = item[1]
                 guard = trace.guards[index]
