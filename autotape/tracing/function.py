@@ -113,10 +113,10 @@ class TapeFunction:
     def __call__(self, *args, **kwargs):
         if state.tracers:  # inside another trace: this function's operations join it
             return self._fn(*args, **kwargs)
-        fast = None if kwargs else _fast_key(args)
+        fast, arrays = (None, None) if kwargs else _fast_key(args)
         entry = self._by_fast_key.get(fast) if fast is not None else None
         if entry is not None:  # the arguments are the dynamic leaves, in order
-            leaves, arrays = args, [leaf_array(a) for a in args]
+            leaves = args
         else:
             signature = Signature(args, kwargs, self.__name__)
             entry = self._entries.get(signature.key)
@@ -188,7 +188,7 @@ class TapeFunction:
         if compiled.copied_any:
             outputs = [Tensor(a.copy() if copy else a) for a, copy in zip(arrays, compiled.copied)]
         else:
-            outputs = [Tensor(a) for a in arrays]
+            outputs = list(map(Tensor, arrays))
         if state.tapes:
             self._record(compiled, leaves, outputs)
         return compiled.pack(outputs)
@@ -258,22 +258,26 @@ class TapeFunction:
 
 def _fast_key(args):
     """A cheap key for a call whose arguments are all dynamic leaves (Tensors, arrays, floats),
-    each its own object, the common case; None for any other call. Calls with one fast key
-    have one Signature key."""
-    key = []
+    each its own object, the common case, and the arrays of those leaves; (None, None) for
+    any other call. Calls with one fast key have one Signature key."""
+    key, arrays = [], []
     for a in args:
         t = type(a)
         if t is Tensor:
-            key += (t, a._value.shape, a._value.dtype)
+            value = a._value
+            key += (t, value.shape, value.dtype)
+            arrays.append(value)
         elif t is np.ndarray:
             key += (t, a.shape, a.dtype)
+            arrays.append(leaf_array(a))
         elif t in EXACT_FLOATS:
             key.append(t)
+            arrays.append(leaf_array(a))
         else:
-            return None
+            return None, None
     if len(args) > 1 and len({a._id if type(a) is Tensor else id(a) for a in args}) < len(args):
-        return None  # one object at two positions (or two reads of one Variable)
-    return tuple(key)
+        return None, None  # one object at two positions (or two reads of one Variable)
+    return tuple(key), arrays
 
 
 def _packer(trace):
