@@ -740,6 +740,9 @@ MATMUL_CASES = [
     ((3, 3), (3, 3)),
     ((2, 2, 3), (2, 3, 4)),
     ((2, 2, 3), (3, 4)),
+    ((2, 1, 3, 4), (5, 4, 2)),  # batch axes that broadcast each other
+    ((1, 3, 4), (2, 4, 1)),
+    ((3, 20, 20), (20, 20)),  # beyond the loop kernel: BLAS
 ]
 
 
@@ -754,6 +757,26 @@ def test_matmul_gradient_float32(rng):
 
 def test_matmul_operator_gradient(rng):
     check_op(lambda a, b: a @ b, np.matmul, [rng.normal(size=(2, 3)), rng.normal(size=(3, 2))])
+
+
+def test_small_products_sum_each_element_in_order_in_any_layout(rng):
+    """Below LOOP_MAX_WORK a product runs in autotape's loop kernel: each element is its sum
+    in order in float64 (so a Fortran-ordered or transposed operand gives the same bits) and
+    a float32 product is that sum rounded once. Larger products are NumPy's (BLAS)."""
+    from autotape.ops.linalg import LOOP_MAX_WORK, product_plan
+
+    a, b = rng.normal(size=(6, 5)), rng.normal(size=(5, 7))
+    assert product_plan(a.shape, b.shape, a.dtype, b.dtype) is not None
+    for dtype in (F64, F32):
+        x, y = a.astype(dtype), b.astype(dtype)
+        in_order = np.array([[sum(float(x[i, p]) * float(y[p, j]) for p in range(5))
+                              for j in range(7)] for i in range(6)]).astype(dtype)
+        np.testing.assert_array_equal(at.matmul(x, y).numpy(), in_order)
+        np.testing.assert_array_equal(at.matmul(np.asfortranarray(x), y).numpy(), in_order)
+        np.testing.assert_array_equal(at.transpose(at.matmul(y.T, x.T)).numpy(), in_order)
+    big = rng.normal(size=(2, 30, 40)), rng.normal(size=(40, 10))
+    assert 2 * 30 * 40 * 10 > LOOP_MAX_WORK
+    np.testing.assert_array_equal(at.matmul(*big).numpy(), np.matmul(*big))
 
 
 def test_matmul_closed_form_gradients():

@@ -1,6 +1,7 @@
 """matmul (NumPy's semantics: 1-d promotion, broadcast batches), NumPy's dot, and the
 vector and matrix norms of ``norm`` (TensorFlow's) and ``numpy_norm`` (``np.linalg.norm``)."""
 
+import functools
 import math
 import numbers
 
@@ -43,8 +44,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     except ValueError:
         raise ValueError(f"matmul: batch dimensions do not broadcast: {x.shape} @ "
                          f"{y.shape}") from None
-    # NumPy's matmul is BLAS. Numba reaches BLAS only through SciPy, which autotape does not
-    # depend on, so the product runs in NumPy rather than in a kernel.
     out = run("MatMul", (x, y))
     if vector_a or vector_b:
         shape = out.shape[:-2] + (() if vector_a else out.shape[-2:-1]) + (
@@ -53,7 +52,60 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     return out
 
 
-registry.define("MatMul", np.matmul, "inputs")
+# Products of at most this many multiply-adds run in autotape's loop kernel (about as fast as
+# NumPy's call into BLAS there, and the same code tape_function's interpreter runs); larger
+# ones in NumPy's matmul, which is BLAS (Numba reaches BLAS only through SciPy).
+LOOP_MAX_WORK = 4096
+
+
+_LOOP_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
+
+
+def product_plan(shape_a, shape_b, dtype_a, dtype_b):
+    """(batch shape, m, k, n) for a product of ``(..., m, k) @ (..., k, n)`` operands that
+    runs in the loop kernel, or None: it runs in BLAS."""
+    if dtype_a != dtype_b or dtype_a not in _LOOP_DTYPES:
+        return None
+    batch_a, batch_b = shape_a[:-2], shape_b[:-2]
+    batch = batch_a if batch_a == batch_b or not batch_b else (
+        batch_b if not batch_a else np.broadcast_shapes(batch_a, batch_b))
+    (m, k), n = shape_a[-2:], shape_b[-1]
+    if (math.prod(batch) if batch else 1) * m * k * n > LOOP_MAX_WORK:
+        return None
+    return batch, m, k, n
+
+
+def _matmul_forward(a, b):
+    plan = product_plan(a.shape, b.shape, a.dtype, b.dtype)
+    if plan is None:
+        return np.matmul(a, b)
+    batch, m, k, n = plan
+    count = math.prod(batch) if batch else 1
+    out = np.empty(batch + (m, n), a.dtype)
+    flat_a, step_a = _batched_flat(a, batch)
+    flat_b, step_b = _batched_flat(b, batch)
+    _kernels().matmul_into(flat_a, flat_b, out.reshape(-1), count, m, k, n, step_a, step_b)
+    return out
+
+
+@functools.cache
+def _kernels():
+    from ..kernels import matmul  # imports Numba: only once a product runs
+
+    return matmul
+
+
+def _batched_flat(v, batch):
+    """(flat C-ordered elements, step between matrices) of an operand of the batch shape
+    ``batch``: step 0 for a single matrix, else its matrices broadcast to the batch."""
+    if v.ndim == 2 or math.prod(v.shape[:-2]) == 1:
+        return v.ravel(), 0
+    if v.shape[:-2] != batch:
+        v = np.broadcast_to(v, batch + v.shape[-2:])
+    return v.ravel(), v.shape[-2] * v.shape[-1]
+
+
+registry.define("MatMul", _matmul_forward, "inputs")
 
 
 @registry.RegisterGradient("MatMul", batch_aware=True)  # leading axes broadcast in matmul
