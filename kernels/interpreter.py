@@ -13,7 +13,10 @@ into one element (an operand that was broadcast). A guard step returns its numbe
 ``I`` holds the integer tables some steps read: a gather's element offsets (a transpose, a
 slice, a broadcast or a concatenation is ``V[out0 + i] = V[I[in0 + i]]``), a scatter's, and
 an n-d reduction's strides and extents. Reductions call the eager kernels of
-``kernels.reduce`` with the layout eager's planner chose, so they add in the same order.
+``kernels.reduce`` with the layout eager's planner chose, so they add in the same order; a
+matrix product calls eager's ``kernels.matmul`` (its row: out0 the product, step0 the batch
+count, out1 m, step1 k, in0 and step_in0 the first operand and its step between matrices,
+in1 and step_in1 the second's, in2 n).
 
 The steps are generated from ``kernels.formulas``, the same text as the eager kernels, so
 a trace gives the values eager operations give. Each family of steps is its own function,
@@ -26,9 +29,9 @@ from .elementwise import PRELUDE, binary_saved
 COLUMNS = 14
 VECTOR_MIN = 8  # elements from which a step loops over views (a view costs a little)
 # Fixed opcodes, then the formulas' (``opcodes()``).
-COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE, GATHER, SCATTER, REDUCE = range(8)
+COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE, GATHER, SCATTER, REDUCE, MATMUL = range(9)
 _FIXED = ["copy", "nonzero", "select", "guard_outcome", "guard_value", "gather", "scatter",
-          "reduce"]
+          "reduce", "matmul"]
 # A reduce step's layouts: eager's plans (``ops.reductions._reduction_plan``), numbered.
 PLANS = ("all", "rows", "cols", "nd")
 
@@ -115,7 +118,8 @@ def _step_function(code, kind, name, needs):
     return "\n".join(lines) + "\n"
 
 
-_REDUCE_STEP = '''
+_FIXED_STEPS = '''
+from autotape.kernels.matmul import matmul_into
 from autotape.kernels.reduce import MAX, PROD, SUM, reduce_all, reduce_cols, reduce_nd
 from autotape.kernels.reduce import reduce_rows, sum_all, sum_rows
 
@@ -176,6 +180,14 @@ def reduce_step(V, I, n, o0, kind, plan, m, i0, outer, inner, pool, nd):
         if n:
             reduce_into(X, kind, plan, outer, inner, SO, SHAPE, EXT)
 
+
+@njit(error_model="numpy")
+def matmul_step(V, o0, batch, m, k, n, ia, sa, ib, sb):
+    """The batch of m x k times k x n products at ia and ib (steps sa, sb), into o0."""
+    A = V[ia:ia + (batch - 1) * sa + m * k]
+    B = V[ib:ib + (batch - 1) * sb + k * n]
+    matmul_into(A, B, V[o0:o0 + batch * m * n], batch, m, k, n, sa, sb)
+
 '''
 
 
@@ -187,7 +199,7 @@ def source():
         f"        elif code == {code}:\n"
         f"            step_{code}(P, row, V)"
         for code, entry in enumerate(table) if entry[0] != "fixed")
-    return PRELUDE + _REDUCE_STEP + "\n\n".join(functions) + f'''
+    return PRELUDE + _FIXED_STEPS + "\n\n".join(functions) + f'''
 
 @kernel(nogil=True, error_model="numpy")
 def run(P, V, I):
@@ -224,6 +236,8 @@ def run(P, V, I):
             scatter_step(V, I, n, o0, t0, t1, i0, i1)
         elif code == {REDUCE}:
             reduce_step(V, I, n, o0, t0, o1, t1, i0, s0, i1, i2, s2)
+        elif code == {MATMUL}:
+            matmul_step(V, o0, t0, o1, t1, i2, i0, s0, i1, s1)
 {calls}
     return -1
 '''

@@ -444,12 +444,24 @@ def test_single_element_arrays_of_any_rank_as_inputs():
         np.testing.assert_array_equal(out.numpy(), np.sin(x) * 2.0)
 
 
+@at.primitive(name="TestTapeFunctionBlasProduct")
+def blas_product(a, b):
+    """A user's primitive: NumPy's matmul itself, which the interpreter has no step for."""
+    return np.matmul(a, b)
+
+
+@at.RegisterGradient("TestTapeFunctionBlasProduct")
+def _blas_product_grad(op, g):
+    a, b = op.inputs
+    return blas_product(g, at.transpose(b)), blas_product(at.transpose(a), g)
+
+
 def test_small_traces_run_their_other_operations_between_kernel_runs():
-    """A matmul, an int index and a guard on it have no kernel step: the interpreter back
-    end runs them by their forwards from its generated call, bitwise as eager does, and
-    explain() names them."""
+    """A user's primitive, an int index and a guard on it have no kernel step: the
+    interpreter back end runs them by their forwards from its generated call, bitwise as
+    eager does, and explain() names them."""
     def mixed(w, x, i):
-        h = at.tanh(at.matmul(w, x))  # (4, 2)
+        h = at.tanh(blas_product(w, x))  # (4, 2)
         if h[i, 0] > 0:  # a guard on a buffered value
             h = h * 2.0
         return at.reduce_sum(at.sin(h) * h) + h[i, 1]
@@ -467,5 +479,25 @@ def test_small_traces_run_their_other_operations_between_kernel_runs():
     assert f.cache_info().compiled_calls > 0
     explanation = f.explain()
     assert "interpreter back end" in explanation
-    assert "MatMul x" in explanation and "run by their forwards between kernel runs" in explanation
-    assert "kernel(rows" in f.source() and "# MatMul" in f.source()
+    assert "TestTapeFunctionBlasProduct x" in explanation
+    assert "run by their forwards between kernel runs" in explanation
+    assert "kernel(rows" in f.source() and "# TestTapeFunctionBlasProduct" in f.source()
+
+
+def test_a_host_step_gets_eager_memory_layout():
+    """BLAS rounds by layout: a host step (a primitive calling np.matmul) gets a caller's
+    Fortran-ordered array, and a transposed view, as eager passes them."""
+    def program(a, b):
+        return (at.reduce_sum(at.sin(blas_product(a, b)))
+                + at.reduce_sum(at.sin(blas_product(at.transpose(b), at.transpose(a)))))
+
+    rng = np.random.default_rng(7)
+    f = at.value_and_grad(at.tape_function(program), (0, 1))
+    eager = at.value_and_grad(program, (0, 1))
+    for _ in range(3):
+        a, b = np.asfortranarray(rng.standard_normal((2, 16))), rng.standard_normal((16, 3))
+        expected = eager(at.constant(a), at.constant(b))
+        for got, want in zip(at.nest.flatten(f(a, b)), at.nest.flatten(expected)):
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert f.cache_info().compiled_calls > 0
+    assert "interpreter back end" in f.explain()

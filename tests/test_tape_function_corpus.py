@@ -105,6 +105,13 @@ def check_against_eager(fn, arg_sets, argnums=0, variables=(), value_rtol=None,
     return tf
 
 
+def interpreter_host_steps(f):
+    """The operations a tape_function's traces, all on the interpreter, run on the host."""
+    compiled = [c for entry in f._entries.values() for c in entry.traces]
+    assert compiled and all(c.backend == "interpreter" for c in compiled), f.explain()
+    return {op for c in compiled for op, _ in c.host_steps}
+
+
 def normal(rng, shape, dtype, scale=1.0):
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
@@ -369,10 +376,22 @@ def products(a, b):
     return at.reduce_sum(c * d) + at.reduce_sum(at.sin(e) @ at.transpose(a))
 
 
+def batched_products(a, b):
+    # a's batch gathered to (2, 3); then one matrix of b for every matrix of a
+    return at.reduce_sum(at.tanh(at.matmul(a, b))) + at.reduce_sum(at.sin(at.matmul(a, b[:1])))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_matmul(rng, dtype):
+    """Products (and their gradients) run as interpreter rows, eager's loop kernel, bitwise."""
     arg_sets = [(normal(rng, (3, 4), dtype), normal(rng, (4, 2), dtype)) for _ in range(4)]
     tf = check_against_eager(products, arg_sets, argnums=(0, 1))
+    batched = check_against_eager(batched_products, [
+        (normal(rng, (2, 1, 3, 4), dtype), normal(rng, (3, 4, 5), dtype)) for _ in range(3)],
+        argnums=(0, 1))
+    for f in (tf, at.value_and_grad(tf, (0, 1)), batched,
+              at.value_and_grad(batched, (0, 1))):
+        assert not interpreter_host_steps(f), f.explain()
     for a, b in arg_sets:
         a, b = a.astype(np.float64), b.astype(np.float64)
         c = a @ b
@@ -600,11 +619,8 @@ def test_data_movement_and_reductions_run_as_kernel_steps_bitwise(rng, dtype):
     arg_sets = [(normal(rng, (3, 4), dtype), normal(rng, (3, 2), dtype)) for _ in range(3)]
     tf = check_against_eager(moves_and_reductions, arg_sets, argnums=(0, 1))
     for f in (tf, at.value_and_grad(tf, (0, 1))):
-        compiled = [c for entry in f._entries.values() for c in entry.traces]
-        assert compiled and all(c.backend == "interpreter" for c in compiled), f.explain()
-        host = {op for c in compiled for op, _ in c.host_steps}
         # Left to the host: a broadcast operand's summed gradient.
-        assert host <= {"MultiplyGrad"}, f.explain()
+        assert interpreter_host_steps(f) <= {"MultiplyGrad"}, f.explain()
     for x, y in arg_sets:
         x, y = x.astype(np.float64), y.astype(np.float64)
         both = np.concatenate([x, np.tile(y[:, :1], (1, 4)) * 0.5])
@@ -614,15 +630,3 @@ def test_data_movement_and_reductions_run_as_kernel_steps_bitwise(rng, dtype):
                     + cube.max(axis=(0, 2)).sum() + (cube.sum(axis=(0, 2)) * y[:, 1]).sum())
         np.testing.assert_allclose(tf(x, y).numpy(), expected,
                                    rtol=1e-5 if dtype is np.float32 else 1e-12)
-
-
-def test_a_host_matmul_gets_eager_memory_layout(rng):
-    """A matmul's rounding depends on its operands' layout (BLAS): the host step gets a
-    caller's Fortran-ordered array, and a transposed view, as eager does."""
-    def program(a, b):
-        return (at.reduce_sum(at.sin(a @ b))
-                + at.reduce_sum(at.sin(at.transpose(b) @ at.transpose(a))))
-
-    arg_sets = [(np.asfortranarray(normal(rng, (2, 16), np.float64)),
-                 normal(rng, (16, 3), np.float64)) for _ in range(3)]
-    check_against_eager(program, arg_sets, argnums=(0, 1))

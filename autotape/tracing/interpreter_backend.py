@@ -7,13 +7,13 @@ as does each guard on a buffered value. Steps: the elementwise formulas and thei
 gradients (an operand broadcast along axes is gathered to the output's shape first), where,
 copies and casts, operations that only move elements (a transpose, a slice, a tile, a
 concatenation, a broadcast: a gather through a table of offsets) and a slice's gradient (a
-scatter), and sums, products and extrema over axes (eager's reduction kernels, in the layout
-eager's planner picks). No compile per trace: the kernel is
-compiled once and cached on disk. A call is generated Python: copy the inputs in, run the
-rows, read the outputs out.
+scatter), sums, products and extrema over axes (eager's reduction kernels, in the layout
+eager's planner picks), and matrix products small enough for eager's loop kernel. No compile
+per trace: the kernel is compiled once and cached on disk. A call is generated Python: copy
+the inputs in, run the rows, read the outputs out.
 
-Any other equation (a matmul, an integer operation, a broadcast operand's summed gradient, a
-user's primitive) is a host step: the generated call runs its forward, as the Python back end
+Any other equation (a larger matmul, an integer operation, a broadcast operand's summed
+gradient, a user's primitive) is a host step: the generated call runs its forward, as the Python back end
 does, between two runs of the kernel, on the arrays eager would pass it (inputs, constants,
 views made again, else views of the buffer); a guard on a value outside the buffer is
 checked there too. ``host_steps`` says which equations ran there and why.
@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from ..kernels import formulas
-from ..ops import indexing, reductions, registry
+from ..ops import indexing, linalg, reductions, registry
 from . import python_backend
 from .ir import same_value
 
@@ -39,14 +39,17 @@ class NotEligible(Exception):
 
 @functools.cache
 def _kernel():
-    from ..kernels import cache, interpreter, reduce
+    from ..kernels import cache, interpreter, matmul, reduce
 
+    # Named by what it compiles: its source and the modules of the eager kernels it calls
+    # (Numba's cache would not notice a change of a called function), so an upgrade never
+    # loads stale code.
     source = interpreter.source()
-    # Named by what it compiles: its source and the reduce.sum_all it calls (Numba's cache
-    # would not notice a change of a called function), so an upgrade never loads stale code.
-    with open(reduce.__file__, "rb") as f:
-        digest = hashlib.sha256(source.encode() + f.read()).hexdigest()[:16]
-    return cache.generated_module(f"interpreter_{digest}", source).run
+    digest = hashlib.sha256(source.encode())
+    for module in (reduce, matmul):
+        with open(module.__file__, "rb") as f:
+            digest.update(f.read())
+    return cache.generated_module(f"interpreter_{digest.hexdigest()[:16]}", source).run
 
 
 @functools.cache
@@ -182,11 +185,40 @@ class Interpreted:
         size, n = self.sizes[slot], self.sizes[out]
         if size == n or size == 1:
             return self.offsets[slot], int(size == n)
-        places = np.broadcast_to(self._places(slot), self.trace.shapes[out])
-        scratch, self._size = self._size, self._size + n
-        before.append([self._k.GATHER, n, scratch, 1, 0, 0, self._table(places), 0, 0, 0, 0,
-                       0, 0, 0])
-        return scratch, 1
+        return self._gathered(np.broadcast_to(self._places(slot), self.trace.shapes[out]),
+                              before), 1
+
+    def _gathered(self, places, before):
+        """The offset of a scratch region the elements at ``places`` are gathered into, by a
+        row appended to ``before``."""
+        scratch, self._size = self._size, self._size + places.size
+        before.append([self._k.GATHER, places.size, scratch, 1, 0, 0, self._table(places), 0,
+                       0, 0, 0, 0, 0, 0])
+        return scratch
+
+    def _matmul_rows(self, eq):
+        """A product small enough for eager's loop kernel (a larger one is a host step: BLAS,
+        as eager runs it); an operand whose batch axes broadcast is gathered to the batch."""
+        k, trace = self._k, self.trace
+        a, b = eq.inputs
+        out = eq.outputs[0]
+        plan = linalg.product_plan(trace.shapes[a], trace.shapes[b], trace.dtypes[a],
+                                   trace.dtypes[b])
+        if plan is None:
+            raise _HostStep("a product for BLAS, as eager runs it")
+        self._float(a, b, out)
+        batch, m, inner, n = plan
+        before, operands = [], []
+        for s in (a, b):
+            shape = trace.shapes[s]
+            if math.prod(shape[:-2]) == 1:
+                operands += [self.offsets[s], 0]
+                continue
+            offset = self.offsets[s] if shape[:-2] == batch else self._gathered(
+                np.broadcast_to(self._places(s), batch + shape[-2:]), before)
+            operands += [offset, shape[-2] * shape[-1]]
+        return before + [[k.MATMUL, self.sizes[out], self.offsets[out], math.prod(batch), m,
+                          inner, *operands, n, 0, 0, 0]]
 
     def _float(self, *slots):
         for s in slots:
@@ -225,6 +257,8 @@ class Interpreted:
             self._float(x, y, out)
             reads = [self._operand(s, out, before) for s in (c, x, y)]
             return before + [self._encode(k.SELECT, n, outs, reads)]
+        if eq.type == "MatMul":
+            return self._matmul_rows(eq)
         step = _steps().get((eq.type, eq.attrs.get("needs")) if "needs" in eq.attrs
                             else eq.type)
         if step is None:
