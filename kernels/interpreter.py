@@ -1,22 +1,28 @@
 """One Numba kernel that runs a trace of small tensors: ``run(P, V, I)``.
 
 Every tensor of the trace lives in one flat value buffer ``V`` (one float dtype; booleans
-as 0 and 1). ``P`` holds one row of integers per step, in order::
+as 0 and 1). ``P`` holds one row of integers per step, in order, its columns named in
+``COLUMNS``::
 
-    code, n, out0, step0, out1, step1, in0, step_in0, in1, step_in1, in2, ..., in3, step_in3
+    code, n, o0, t0, o1, t1, i0, s0, i1, s1, i2, s2, i3, s3
 
-``n`` is the number of elements the step loops over; an input's step is 1 (it has n
-elements) or 0 (one element, broadcast); an output's step is 1, or 0 for a gradient summed
-into one element (an operand that was broadcast). A guard step returns its number (kept in
-``out0``) when it fails; ``run`` returns -1 when every step ran.
+``n`` is the number of elements the step loops over. For the formulas' steps, copies and
+selects, o<k> is output k's offset in V and t<k> its step, i<k> and s<k> input k's: an
+input's step is 1 (it has n elements) or 0 (one element, broadcast), an output's is 1, or 0
+for a gradient summed into one element (an operand that was broadcast). A guard step
+returns its number (kept in o0) when it fails; ``run`` returns -1 when every step ran.
 
-``I`` holds the integer tables some steps read: a gather's element offsets (a transpose, a
-slice, a broadcast or a concatenation is ``V[out0 + i] = V[I[in0 + i]]``), a scatter's, and
-an n-d reduction's strides and extents. Reductions call the eager kernels of
-``kernels.reduce`` with the layout eager's planner chose, so they add in the same order; a
-matrix product calls eager's ``kernels.matmul`` (its row: out0 the product, step0 the batch
-count, out1 m, step1 k, in0 and step_in0 the first operand and its step between matrices,
-in1 and step_in1 the second's, in2 n).
+``I`` holds the integer tables some steps read. The other fixed steps' columns:
+
+- gather: ``V[o0 + i] = V[I[i0 + i]]`` (a transpose, a slice, a broadcast, a tile, a
+  concatenation);
+- scatter: t1 zeros at o0, then ``V[I[i1 + i]] = V[i0 + i]``, added in order if t0;
+- reduce: t1 outputs at o0 from the n elements at i0; t0 the kind (``kernels.reduce``), o1
+  the layout (``PLANS``), s0 and i1 its outer and inner extents, i2 and s2 the offset in I
+  and the length of an n-d layout's strides and extents. It calls eager's own reductions,
+  with the layout eager's planner chose, so it adds in the same order;
+- matmul: t0 products of o1 x t1 and t1 x i2 matrices, at i0 and i1 (s0 and s1 apart), into
+  o0: eager's own ``kernels.matmul``.
 
 The steps are generated from ``kernels.formulas``, the same text as the eager kernels, so
 a trace gives the values eager operations give. Each family of steps is its own function,
@@ -26,7 +32,8 @@ so that one huge function does not make LLVM's compile time explode.
 from . import formulas
 from .elementwise import PRELUDE, binary_saved
 
-COLUMNS = 14
+# A row's columns, by name (the fixed steps give some their own meanings: see above).
+COLUMNS = ("code", "n", "o0", "t0", "o1", "t1", "i0", "s0", "i1", "s1", "i2", "s2", "i3", "s3")
 VECTOR_MIN = 8  # elements from which a step loops over views (a view costs a little)
 # Fixed opcodes, then the formulas' (``opcodes()``).
 COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE, GATHER, SCATTER, REDUCE, MATMUL = range(9)

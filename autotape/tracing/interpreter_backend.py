@@ -192,8 +192,8 @@ class Interpreted:
         """The offset of a scratch region the elements at ``places`` are gathered into, by a
         row appended to ``before``."""
         scratch, self._size = self._size, self._size + places.size
-        before.append([self._k.GATHER, places.size, scratch, 1, 0, 0, self._table(places), 0,
-                       0, 0, 0, 0, 0, 0])
+        before.append(self._row(self._k.GATHER, places.size, o0=scratch, t0=1,
+                                i0=self._table(places)))
         return scratch
 
     def _matmul_rows(self, eq):
@@ -212,13 +212,15 @@ class Interpreted:
         for s in (a, b):
             shape = trace.shapes[s]
             if math.prod(shape[:-2]) == 1:
-                operands += [self.offsets[s], 0]
+                operands.append((self.offsets[s], 0))
                 continue
             offset = self.offsets[s] if shape[:-2] == batch else self._gathered(
                 np.broadcast_to(self._places(s), batch + shape[-2:]), before)
-            operands += [offset, shape[-2] * shape[-1]]
-        return before + [[k.MATMUL, self.sizes[out], self.offsets[out], math.prod(batch), m,
-                          inner, *operands, n, 0, 0, 0]]
+            operands.append((offset, shape[-2] * shape[-1]))
+        (ia, sa), (ib, sb) = operands
+        return before + [self._row(k.MATMUL, self.sizes[out], o0=self.offsets[out],
+                                   t0=math.prod(batch), o1=m, t1=inner, i0=ia, s0=sa, i1=ib,
+                                   s1=sb, i2=n)]
 
     def _float(self, *slots):
         for s in slots:
@@ -296,9 +298,9 @@ class Interpreted:
         elif plan[0] == "nd":
             nd = plan[1].size
             table = self._table(np.concatenate([plan[1], plan[2]]))
-        return [k.REDUCE, self.sizes[source], self.offsets[out], _REDUCTIONS[eq.type],
-                k.PLANS.index(plan[0]), self.sizes[out], self.offsets[source], outer, inner, 0,
-                table, nd, 0, 0]
+        return self._row(k.REDUCE, self.sizes[source], o0=self.offsets[out],
+                         t0=_REDUCTIONS[eq.type], o1=k.PLANS.index(plan[0]), t1=self.sizes[out],
+                         i0=self.offsets[source], s0=outer, i1=inner, i2=table, s2=nd)
 
     def _gather_row(self, eq):
         k, trace = self._k, self.trace
@@ -309,8 +311,8 @@ class Interpreted:
                                                          **eq.attrs))
         if table.dtype != np.int64 or table.shape != trace.shapes[out]:
             raise _HostStep("its forward does not move elements only")
-        return [k.GATHER, self.sizes[out], self.offsets[out], 1, 0, 0, self._table(table), 0,
-                0, 0, 0, 0, 0, 0]
+        return self._row(k.GATHER, self.sizes[out], o0=self.offsets[out], t0=1,
+                         i0=self._table(table))
 
     def _scatter_row(self, eq):
         """A slice's gradient: zeros, with the gradient's elements put (basic indexing) or
@@ -322,8 +324,9 @@ class Interpreted:
         places = self._places(out)[key]
         if places.size != self.sizes[g]:
             raise _HostStep("a gradient broadcast into its slice")
-        return [k.SCATTER, self.sizes[g], self.offsets[out], int(indexing.is_advanced(key)), 0,
-                self.sizes[out], self.offsets[g], 1, self._table(places), 0, 0, 0, 0, 0]
+        return self._row(k.SCATTER, self.sizes[g], o0=self.offsets[out],
+                         t0=int(indexing.is_advanced(key)), t1=self.sizes[out],
+                         i0=self.offsets[g], s0=1, i1=self._table(places))
 
     def _guard(self, index, expected):
         """A row checking guard ``index`` if its value is in the buffer, else a host check."""
@@ -342,13 +345,22 @@ class Interpreted:
         self._program[-1].append(row)
 
     def _encode(self, code, n, outs, ins):
-        row = [code, n]
-        for offset, step in (outs + [(0, 0)] * 2)[:2]:
-            row += [offset, step]
+        """A row from (offset, step) pairs: up to two outputs and four inputs."""
         if len(ins) > 4:
             raise _HostStep("more than four operands")
-        for offset, step in (ins + [(0, 0)] * 4)[:4]:
-            row += [offset, step]
+        columns = {}
+        for k, (offset, step) in enumerate(outs):
+            columns[f"o{k}"], columns[f"t{k}"] = offset, step
+        for k, (offset, step) in enumerate(ins):
+            columns[f"i{k}"], columns[f"s{k}"] = offset, step
+        return self._row(code, n, **columns)
+
+    def _row(self, code, n, **columns):
+        """A row of the kernel: its opcode, its element count and the columns named (see
+        kernels.interpreter.COLUMNS), 0 where not named."""
+        row = [code, n] + [0] * (len(self._k.COLUMNS) - 2)
+        for name, value in columns.items():
+            row[self._k.COLUMNS.index(name)] = value
         return row
 
     def _view(self, slot):
