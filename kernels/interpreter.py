@@ -9,7 +9,10 @@ as 0 and 1). ``P`` holds one row of integers per step, in order, its columns nam
 ``n`` is the number of elements the step loops over. For the formulas' steps, copies and
 selects, o<k> is output k's offset in V and t<k> its step, i<k> and s<k> input k's: an
 input's step is 1 (it has n elements) or 0 (one element, broadcast), an output's is 1, or 0
-for a gradient summed into one element (an operand that was broadcast). A guard step
+for a gradient summed into one element (an operand that was broadcast). A formula's
+gradient whose operands broadcast along some axes is a step of its own (``binary_grad_nd``):
+it reads them, and adds into their gradients from zeros, in order, as eager's n-d loop does,
+through their elements' offsets at ``I[table]`` (operand a's, n of them, then b's). A guard step
 returns its number (kept in o0) when it fails; ``run`` returns -1 when every step ran.
 
 ``I`` holds the integer tables some steps read. The other fixed steps' columns:
@@ -33,7 +36,8 @@ from . import formulas
 from .elementwise import PRELUDE, binary_saved
 
 # A row's columns, by name (the fixed steps give some their own meanings: see above).
-COLUMNS = ("code", "n", "o0", "t0", "o1", "t1", "i0", "s0", "i1", "s1", "i2", "s2", "i3", "s3")
+COLUMNS = ("code", "n", "o0", "t0", "o1", "t1", "i0", "s0", "i1", "s1", "i2", "s2", "i3", "s3",
+           "table")
 VECTOR_MIN = 8  # elements from which a step loops over views (a view costs a little)
 # Fixed opcodes, then the formulas' (``opcodes()``).
 COPY, NONZERO, SELECT, GUARD_OUTCOME, GUARD_VALUE, GATHER, SCATTER, REDUCE, MATMUL = range(9)
@@ -61,6 +65,7 @@ def opcodes():
         for needs in ("a", "b", "ab"):
             if set(needs) <= set(letters):
                 table.append(("binary_grad", name, needs))
+                table.append(("binary_grad_nd", name, needs))
     return table
 
 
@@ -87,7 +92,24 @@ def _contiguous(names, expression):
     return [f"    if n >= {VECTOR_MIN} and {steps}:"] + lines
 
 
+def _broadcast_gradient(spec, needs, saved):
+    """A binary gradient's loop over operands broadcast along axes, through their tables."""
+    place = {"a": "I[T + i]", "b": "I[T + n + i]", "y": "i", "g": "i"}
+    lines = [f"    T = P[row, {COLUMNS.index('table')}]", "    for i in range(n):"]
+    lines += [f"        V[o{k} + {place[x]}] = 0" for k, x in enumerate(needs)]
+    lines += ["    for i in range(n):"]
+    lines += [f"        {v} = V[i{k} + {place[v]}]" for k, v in enumerate(saved + ["g"])]
+    lines += [f"        V[o{k} + {place[x]}] += g * ({getattr(spec, 'derivative_' + x)})"
+              for k, x in enumerate(needs)]
+    return lines
+
+
 def _step_function(code, kind, name, needs):
+    if kind == "binary_grad_nd":  # its own step: the common one checks no table
+        spec = formulas.BINARY[name]
+        return "\n".join(["@njit(error_model='numpy')", f"def step_{code}(P, row, V, I):",
+                          _PROLOGUE] + _broadcast_gradient(spec, needs, binary_saved(spec, needs))
+                         ) + "\n"
     lines = ["@njit(error_model='numpy')", f"def step_{code}(P, row, V):", _PROLOGUE]
     if kind == "unary":
         lines += _contiguous(["a"], formulas.UNARY[name].value)
@@ -204,7 +226,7 @@ def source():
                  if entry[0] != "fixed"]
     calls = "\n".join(
         f"        elif code == {code}:\n"
-        f"            step_{code}(P, row, V)"
+        f"            step_{code}(P, row, V{', I' if entry[0] == 'binary_grad_nd' else ''})"
         for code, entry in enumerate(table) if entry[0] != "fixed")
     return PRELUDE + _FIXED_STEPS + "\n\n".join(functions) + f'''
 

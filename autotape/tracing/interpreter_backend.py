@@ -3,8 +3,9 @@
 A trace qualifies when every tensor is small (at most ``MAX_ELEMENTS`` elements) and its
 float tensors share one dtype, float32 or float64. Those, and its bools (as 0 and 1), live in
 one value buffer; each equation the kernel has a step for becomes rows of integers over it,
-as does each guard on a buffered value. Steps: the elementwise formulas and their fused
-gradients (an operand broadcast along axes is gathered to the output's shape first), where,
+as does each guard on a buffered value. Steps: the elementwise formulas (an operand
+broadcast along axes is gathered to the output's shape first) and their fused gradients (a
+broadcast operand's summed through a table of its elements, in eager's order), where,
 copies and casts, operations that only move elements (a transpose, a slice, a tile, a
 concatenation, a broadcast: a gather through a table of offsets) and a slice's gradient (a
 scatter), sums, products and extrema over axes (eager's reduction kernels, in the layout
@@ -12,10 +13,10 @@ eager's planner picks), and matrix products small enough for eager's loop kernel
 per trace: the kernel is compiled once and cached on disk. A call is generated Python: copy
 the inputs in, run the rows, read the outputs out.
 
-Any other equation (a larger matmul, an integer operation, a broadcast operand's summed
-gradient, a user's primitive) is a host step: the generated call runs its forward, as the Python back end
-does, between two runs of the kernel, on the arrays eager would pass it (inputs, constants,
-views made again, else views of the buffer); a guard on a value outside the buffer is
+Any other equation (a larger matmul, an integer operation, a user's primitive) is a host
+step: the generated call runs its forward, as the Python back end does, between two runs of
+the kernel, on the arrays eager would pass it (inputs, constants, views made again, else
+views of the buffer); a guard on a value outside the buffer is
 checked there too. ``host_steps`` says which equations ran there and why.
 """
 
@@ -53,13 +54,19 @@ def _kernel():
 
 
 @functools.cache
+def _codes():
+    """{(kind, formula name, needs): opcode} of the kernel's steps."""
+    from ..kernels import interpreter
+
+    return {entry: code for code, entry in enumerate(interpreter.opcodes())}
+
+
+@functools.cache
 def _steps():
     """{op type (and needs, for binary gradients): (opcode, kind, formula name)}."""
-    from ..kernels import interpreter
     from ..ops.elementwise import formula_op_types
 
-    codes = {(kind, name, needs): code
-             for code, (kind, name, needs) in enumerate(interpreter.opcodes())}
+    codes = _codes()
     steps = {}
     for op_type, (kind, name) in formula_op_types().items():
         for needs in (("a", "b", "ab") if kind == "binary_grad" else ("",)):
@@ -269,13 +276,29 @@ class Interpreted:
         self._float(*ins)
         if kind != "binary" or formulas.BINARY[name].result != "bool":
             self._float(*eq.outputs)
-        if kind == "binary_grad":  # the sums of a broadcast operand's gradient: host steps
-            n = self.sizes[ins[-1]]  # the output gradient's size
-            outs = [(self.offsets[o], self._step(o, n)) for o in eq.outputs]
-            reads = [(self.offsets[s], self._step(s, n)) for s in ins]
-        else:
-            reads = [self._operand(s, out, before) for s in ins]
+        if kind == "binary_grad":
+            return [self._gradient_row(eq, code, name)]
+        reads = [self._operand(s, out, before) for s in ins]
         return before + [self._encode(code, n, outs, reads)]
+
+    def _gradient_row(self, eq, code, name):
+        """A binary formula's fused gradient: over g's n elements, summed into a
+        single-element operand's gradient (step 0); an operand broadcast along some axes is
+        read, and its gradient summed, through the offsets of its elements in a table, as
+        eager's n-d loop does."""
+        g = eq.inputs[-1]
+        n = self.sizes[g]
+        shapes = (eq.attrs["shape_a"], eq.attrs["shape_b"])
+        if all(math.prod(shape) in (1, n) for shape in shapes):
+            return self._encode(code, n, [(self.offsets[o], self._step(o, n))
+                                          for o in eq.outputs],
+                                [(self.offsets[s], self._step(s, n)) for s in eq.inputs])
+        places = [np.broadcast_to(np.arange(math.prod(shape)).reshape(shape),
+                                  self.trace.shapes[g]) for shape in shapes]
+        code = _codes()[("binary_grad_nd", name, eq.attrs["needs"])]
+        return self._encode(code, n, [(self.offsets[o], 1) for o in eq.outputs],
+                            [(self.offsets[s], 1) for s in eq.inputs],
+                            table=self._table(np.concatenate([p.reshape(-1) for p in places])))
 
     def _table(self, values):
         """The offset in the rows' integer tables of ``values``, appended to them."""
@@ -344,11 +367,11 @@ class Interpreted:
                                [(self.offsets[slot], 1), (expected[index], 1)])
         self._program[-1].append(row)
 
-    def _encode(self, code, n, outs, ins):
-        """A row from (offset, step) pairs: up to two outputs and four inputs."""
+    def _encode(self, code, n, outs, ins, **columns):
+        """A row from (offset, step) pairs: up to two outputs and four inputs (and other
+        columns named)."""
         if len(ins) > 4:
             raise _HostStep("more than four operands")
-        columns = {}
         for k, (offset, step) in enumerate(outs):
             columns[f"o{k}"], columns[f"t{k}"] = offset, step
         for k, (offset, step) in enumerate(ins):
