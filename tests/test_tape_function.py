@@ -146,6 +146,31 @@ def test_gradients_through_a_tape_and_every_transform():
     np.testing.assert_array_equal(gradient.numpy(), eager_gradient.numpy())
 
 
+def test_a_taped_call_is_differentiated_by_a_compiled_reverse_pass():
+    """Under a tape a compiled call is one operation. Its gradient is a tape_function of the
+    trace's reverse pass, one for each set of output gradients given, traced once and then
+    compiled (its arguments: the inputs and those output gradients)."""
+    f = at.tape_function(lambda x, y: (at.sin(x) * y, at.cos(x) + y))
+    xv, yv = np.array([0.3, 0.7]), np.array([1.5, -2.0])
+    x, y = at.constant(xv), at.constant(yv)
+    f(x, y)  # traced
+    for _ in range(3):
+        with at.GradientTape(persistent=True) as tape:
+            tape.watch([x, y])
+            u, v = f(x, y)
+        gx, gy = tape.gradient(u, [x, y])  # no gradient reaches v
+        np.testing.assert_allclose(gx.numpy(), np.cos(xv) * yv, rtol=1e-15)
+        np.testing.assert_allclose(gy.numpy(), np.sin(xv), rtol=1e-15)
+        gx, gy = tape.gradient([u, v], [x, y])
+        np.testing.assert_allclose(gx.numpy(), np.cos(xv) * yv - np.sin(xv), rtol=1e-15)
+        np.testing.assert_allclose(gy.numpy(), np.sin(xv) + 1.0, rtol=1e-15)
+    (compiled,) = [c for entry in f._entries.values() for c in entry.traces]
+    assert set(compiled.vjps) == {(True, False), (True, True)}
+    for vjp in compiled.vjps.values():
+        info = vjp.cache_info()
+        assert (info.traces, info.compiled_calls, info.eager_calls) == (1, 2, 0), vjp.explain()
+
+
 def rosenbrock(x):
     return at.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 

@@ -38,9 +38,9 @@ class _Compiled:
     """One trace and the code that runs it."""
 
     __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "host_steps",
-                 "variables", "copied", "copied_any", "pack", "vjp", "_lock")
+                 "variables", "copied", "copied_any", "pack", "vjps", "_owner", "_lock")
 
-    def __init__(self, trace, name):
+    def __init__(self, trace, name, owner):
         self.trace = trace
         # Outputs that are inputs are copied: the caller's array or a Variable's may change.
         inputs = set(trace.inputs)
@@ -58,16 +58,26 @@ class _Compiled:
             self.host_steps = interpreted.host_steps
             self.source = interpreted.describe() + self.source
         self.variables = trace.variables
-        self.vjp = None
+        self.vjps = {}  # which cotangents a gradient call has -> the tape_function it runs
+        self._owner = owner
         self._lock = threading.Lock()
 
-    def vjp_function(self, owner):
-        with self._lock:
-            if self.vjp is None:
-                self.vjp = TapeFunction(functools.partial(_vjp, self.trace),
-                                        max_traces=owner._max_traces,
-                                        name=f"gradient of {owner.__name__}")
-            return self.vjp
+    def gradient(self, inputs, cotangents):
+        """The gradients of a call of this trace with respect to its ``inputs``, weighted by
+        ``cotangents`` (None: none reached that output): a tape_function of the trace's
+        reverse pass, one for each set of cotangents given, called with the inputs and those
+        cotangents as its arguments (so that the call takes the fast path)."""
+        given = tuple(c is not None for c in cotangents)
+        vjp = self.vjps.get(given)
+        if vjp is None:
+            with self._lock:
+                vjp = self.vjps.get(given)
+                if vjp is None:
+                    vjp = self.vjps[given] = TapeFunction(
+                        functools.partial(_vjp_of_arguments, self.trace, len(inputs), given),
+                        max_traces=self._owner._max_traces,
+                        name=f"gradient of {self._owner.__name__}")
+        return vjp(*inputs, *[c for c in cotangents if c is not None])
 
 
 class _Entry:
@@ -162,7 +172,7 @@ class TapeFunction:
         start = time.perf_counter()
         with self._lock:
             number = sum(len(e.traces) for e in self._entries.values()) + 1
-            compiled = _Compiled(trace, f"trace_{number}")
+            compiled = _Compiled(trace, f"trace_{number}", self)
             entry.traces.append(compiled)
         self._compile_seconds += time.perf_counter() - start
         return result
@@ -199,7 +209,7 @@ class TapeFunction:
                   for x in leaves]
         inputs += [v._read() for v in compiled.variables]
         record_operation("TapeFunction", tuple(inputs), tuple(outputs),
-                         {"vjp": compiled.vjp_function(self)}, "inputs")  # its rule replays
+                         {"gradient": compiled.gradient}, "inputs")  # its rule replays
 
     # --- transforms ---------------------------------------------------------------------
     def derived(self, key, make):
@@ -354,9 +364,15 @@ def _vjp(trace, inputs, cotangents):
                  for x, is_first in zip(inputs, first))
 
 
+def _vjp_of_arguments(trace, count, given, *arguments):
+    """_vjp with the inputs (``count`` of them), then the cotangents given, as arguments."""
+    inputs, present = arguments[:count], iter(arguments[count:])
+    return _vjp(trace, inputs, [next(present) if g else None for g in given])
+
+
 @registry.RegisterGradient("TapeFunction", accepts_missing=True)
 def _tape_function_grad(op, *cotangents):
-    return op.attrs["vjp"](tuple(op.inputs), tuple(cotangents))
+    return op.attrs["gradient"](op.inputs, cotangents)
 
 
 def tape_function(fn=None, *, max_traces=DEFAULT_MAX_TRACES):
