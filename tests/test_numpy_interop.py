@@ -1,6 +1,8 @@
 """NumPy functions applied to Tensors return Tensors and are recorded on tapes
 (``__array_ufunc__`` / ``__array_function__``; a difference from TensorFlow)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -187,3 +189,12 @@ def test_numpy_chain_second_order():
     h = outer.gradient(g, x)  # 2 e^x cos
     assert g.numpy() == pytest.approx(np.exp(0.7) * (np.sin(0.7) + np.cos(0.7)), rel=1e-12)
     assert h.numpy() == pytest.approx(2 * np.exp(0.7) * np.cos(0.7), rel=1e-12)
+
+
+def test_ndim_shape_and_size_read_metadata_without_a_warning():
+    x = at.constant(np.ones((2, 3)))
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert (np.ndim(x), np.shape(x), np.size(x), np.size(x, 1)) == (2, (2, 3), 6, 3)

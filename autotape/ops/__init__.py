@@ -6,7 +6,7 @@ import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
-from . import numpy_dispatch, registry
+from . import lapack, numpy_dispatch, registry  # lapack: its rules, registered on import
 from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,
                        set_seed, uniform, zeros, zeros_like)
 from .elementwise import BINARY as _BINARY

@@ -15,7 +15,11 @@ from .reductions import normalize_axes, reduce_max, reduce_min, reduce_sum
 from .shape import expand_dims, reshape, transpose
 
 
-def _swap_last(t):
+def matrix_transpose(t, name=None):
+    """The matrices in the last two axes transposed (TensorFlow's ``linalg.matrix_transpose``)."""
+    t = as_tensor(t)
+    if t.ndim < 2:
+        raise ValueError(f"matrix_transpose: expected at least 2 dimensions, got shape {t.shape}")
     perm = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
     return transpose(t, perm)
 
@@ -28,9 +32,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
         raise ValueError(f"matmul: operands must have at least one dimension, got shapes "
                          f"{x.shape} and {y.shape}")
     if transpose_a:
-        x = _swap_last(x)
+        x = matrix_transpose(x)
     if transpose_b:
-        y = _swap_last(y)
+        y = matrix_transpose(y)
     vector_a, vector_b = x.ndim == 1, y.ndim == 1
     if vector_a:
         x = reshape(x, (1,) + x.shape)
@@ -113,8 +117,8 @@ def _matmul_grad(op, g):
     x, y = op.inputs
     needs_x, needs_y = op.needs_gradient
     # Batch axes that were broadcast are summed back centrally.
-    gx = matmul(g, _swap_last(y)) if needs_x else None
-    gy = matmul(_swap_last(x), g) if needs_y else None
+    gx = matmul(g, matrix_transpose(y)) if needs_x else None
+    gy = matmul(matrix_transpose(x), g) if needs_y else None
     return gx, gy
 
 
@@ -360,18 +364,18 @@ def _svd_grad(op, gs, gu, gvh):
     f = _safe_reciprocal(expand_dims(s * s, -2) - expand_dims(s * s, -1))
     inv_s = _safe_reciprocal(s)
     if use_u:
-        j = matmul(_swap_last(u), gu)
-        term = (j - _swap_last(j)) * f * expand_dims(s, -2)
+        j = matmul(matrix_transpose(u), gu)
+        term = (j - matrix_transpose(j)) * f * expand_dims(s, -2)
         core = term if core is None else core + term
     if use_v:
-        j = matmul(vh, _swap_last(gvh))
-        term = expand_dims(s, -1) * ((j - _swap_last(j)) * f)
+        j = matmul(vh, matrix_transpose(gvh))
+        term = expand_dims(s, -1) * ((j - matrix_transpose(j)) * f)
         core = term if core is None else core + term
     ga = matmul(matmul(u, core), vh)
     if use_u and m > k:
-        projected = gu - matmul(u, matmul(_swap_last(u), gu))
+        projected = gu - matmul(u, matmul(matrix_transpose(u), gu))
         ga = ga + matmul(projected * expand_dims(inv_s, -2), vh)
     if use_v and n > k:
-        projected = gvh - matmul(matmul(gvh, _swap_last(vh)), vh)
+        projected = gvh - matmul(matmul(gvh, matrix_transpose(vh)), vh)
         ga = ga + matmul(u, expand_dims(inv_s, -1) * projected)
     return ga

@@ -3,6 +3,7 @@ run autotape operations (recorded, returning Tensors). Functions autotape lacks 
 on the values and return arrays; if that cuts a gradient being recorded, a warning says so.
 """
 
+import collections
 import sys
 import warnings
 
@@ -130,6 +131,28 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     return numpy_norm(x, ord, axis, keepdims)
 
 
+SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")  # NumPy's fields
+
+
+def _lapack():
+    from . import lapack
+
+    return lapack
+
+
+def _cholesky(a, upper=False):
+    """upper: U with U.T @ U == a, from a's upper triangle (the lower one's of a.T)."""
+    if not upper:
+        return _lapack().cholesky(a)
+    from .linalg import matrix_transpose
+
+    return matrix_transpose(_lapack().cholesky(matrix_transpose(a)))
+
+
+def _slogdet(a):
+    return SlogdetResult(*_lapack().slogdet(a))
+
+
 def _argmax(a, axis=None, out=None, keepdims=False):
     if out is not None or keepdims:
         return NotImplemented
@@ -156,6 +179,15 @@ _FUNCTIONS = {
     np.clip: _clip,
     np.dot: _dot,
     np.linalg.norm: _norm,
+    # Metadata, not values: no warning, nothing to record.
+    np.ndim: lambda a: a.ndim,
+    np.shape: lambda a: a.shape,
+    np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
+    np.linalg.cholesky: _cholesky,
+    np.linalg.solve: lambda a, b: _lapack().numpy_solve(a, b),
+    np.linalg.inv: lambda a: _lapack().inv(a),
+    np.linalg.det: lambda a: _lapack().det(a),
+    np.linalg.slogdet: _slogdet,
     np.argmax: _argmax,
 }
 

@@ -1,0 +1,174 @@
+"""Cholesky, triangular and general solves, inverse, determinant and log-determinant: values
+against NumPy (and SciPy's triangular solve), gradients against central finite differences
+of NumPy in float64 and closed forms, over batches that broadcast, both float dtypes, second
+order, batched Jacobians, and the errors NumPy raises, named after the operation."""
+
+import numpy as np
+import pytest
+
+import autotape as at
+from gradcheck import assert_close, numeric_jacobian
+from numpy_oracle import F32, F64, compare
+
+rng = np.random.default_rng(11)
+
+
+def spd(shape, seed=0):
+    """Well-conditioned symmetric positive-definite matrices of shape (..., n, n)."""
+    r = np.random.default_rng(seed)
+    m = r.standard_normal(shape)
+    n = shape[-1]
+    return m @ np.swapaxes(m, -1, -2) / n + np.eye(n)
+
+
+def well_conditioned(shape, seed=0):
+    r = np.random.default_rng(seed)
+    return r.uniform(-0.5, 0.5, shape) + 2.0 * np.eye(shape[-1])
+
+
+def symmetrized(a):
+    """(a + a.T) / 2 on the last two axes, for NumPy arrays and Tensors alike: functions of
+    a symmetric argument are differentiated through it."""
+    perm = tuple(range(np.ndim(a) - 2)) + (np.ndim(a) - 1, np.ndim(a) - 2)
+    return (a + np.transpose(a, perm)) * 0.5
+
+
+DTYPES = [F64, F32]
+SQUARE = [(3, 3), (2, 4, 4)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SQUARE)
+def test_cholesky(shape, dtype):
+    y = compare(lambda a: np.linalg.cholesky(symmetrized(a)), [spd(shape)], dtype)
+    assert np.allclose(np.triu(y.numpy(), 1), 0)
+    compare(lambda a: np.linalg.cholesky(symmetrized(a), upper=True), [spd(shape, 1)], dtype)
+
+
+@pytest.fixture(params=["scipy", "numpy"])
+def triangular_backend(request, monkeypatch):
+    """Both forwards of the triangular solve: SciPy's, and NumPy's general solve of the
+    triangle (where SciPy is not installed)."""
+    from autotape.ops import lapack
+
+    if request.param == "numpy":
+        monkeypatch.setattr(lapack, "_scipy_triangular", lambda: None)
+    else:
+        pytest.importorskip("scipy")
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+@pytest.mark.parametrize("shapes", [((3, 3), (3, 2)), ((2, 3, 3), (3, 2)), ((3, 3), (2, 3, 1))])
+def test_triangular_solve(shapes, adjoint, lower, dtype, triangular_backend):
+    a, b = well_conditioned(shapes[0], 2), rng.standard_normal(shapes[1])
+
+    def oracle(a, b):  # NumPy's general solve of the triangle
+        t = np.tril(a) if lower else np.triu(a)
+        return np.linalg.solve(np.swapaxes(t, -1, -2) if adjoint else t, b)
+
+    inputs = [np.asarray(v, dtype) for v in (a, b)]
+    got = at.linalg.triangular_solve(*inputs, lower=lower, adjoint=adjoint)
+    assert got.dtype == dtype
+    assert_close(got.numpy(), oracle(a, b), rtol=1e-4 if dtype == F32 else 1e-12, what="value")
+    # The other triangle is never read: its gradient is zero.
+    with at.GradientTape() as tape:
+        x = at.constant(inputs[0])
+        tape.watch(x)
+        y = at.reduce_sum(at.linalg.triangular_solve(x, inputs[1], lower=lower,
+                                                    adjoint=adjoint) ** 2)
+    ga = tape.gradient(y, x).numpy()
+    assert not (np.triu(ga, 1) if lower else np.tril(ga, -1)).any()
+    if dtype == F64:
+        at.testing.check_gradients(
+            lambda a, b: at.linalg.triangular_solve(a, b, lower=lower, adjoint=adjoint), a, b,
+            order=2)
+        np.testing.assert_allclose(ga, _numeric(lambda a: (oracle(a, b) ** 2).sum(), a),
+                                   rtol=1e-6, atol=1e-8)
+
+
+def _numeric(f, x, eps=1e-6):
+    return numeric_jacobian(lambda v: np.array(f(v)), x, eps).reshape(x.shape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shapes", [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 4)),
+                                    ((2, 3, 3), (3, 1))])
+def test_numpy_solve(shapes, dtype):
+    compare(np.linalg.solve, [well_conditioned(shapes[0], 3), rng.standard_normal(shapes[1])],
+            dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SQUARE)
+def test_inverse_determinant_and_log_determinant(shape, dtype):
+    a = well_conditioned(shape, 4)
+    compare(np.linalg.inv, [a], dtype)
+    compare(np.linalg.det, [a], dtype)
+    compare(lambda x: np.linalg.slogdet(x).logabsdet, [a], dtype)
+    sign, logabsdet = np.linalg.slogdet(at.constant(a))
+    assert_close(sign.numpy(), np.linalg.slogdet(a).sign, rtol=0)
+
+
+def test_closed_forms_of_the_determinants():
+    """d det / dA = det(A) inv(A).T; d log|det A| / dA = inv(A).T; TensorFlow's logdet and
+    cholesky_solve agree with slogdet and solve."""
+    a = well_conditioned((4, 4), 5)
+    x = at.constant(a)
+    with at.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        d = at.linalg.det(x)
+        _, logabsdet = at.linalg.slogdet(x)
+    inverse_t = np.linalg.inv(a).T
+    assert_close(tape.gradient(d, x).numpy(), np.linalg.det(a) * inverse_t, rtol=1e-12)
+    assert_close(tape.gradient(logabsdet, x).numpy(), inverse_t, rtol=1e-12)
+    s = spd((4, 4), 6)
+    assert_close(at.linalg.logdet(s).numpy(), np.linalg.slogdet(s).logabsdet, rtol=1e-12)
+    b = rng.standard_normal((4, 2))
+    chol = at.linalg.cholesky(s)
+    assert_close(at.linalg.cholesky_solve(chol, b).numpy(), np.linalg.solve(s, b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, f, make", [
+    ("cholesky", lambda a: at.linalg.cholesky(symmetrized(a)), spd),
+    ("inv", at.linalg.inv, well_conditioned),
+    ("det", at.linalg.det, well_conditioned),
+    ("logdet", lambda a: at.linalg.logdet(symmetrized(a)), spd),
+    ("solve", lambda a: at.linalg.solve(a, np.arange(6.0).reshape(3, 2)), well_conditioned),
+])
+def test_second_order_and_batched_jacobians(name, f, make):
+    a = make((3, 3), 7)
+    at.testing.check_gradients(f, a, order=2)
+    x = at.constant(a)
+    with at.GradientTape() as tape:  # every row of the Jacobian in one batched reverse pass
+        tape.watch(x)
+        y = f(x)
+    jacobian = tape.jacobian(y, x).numpy()
+    rows = []
+    for k in range(y.numpy().size):
+        with at.GradientTape() as tape:
+            tape.watch(x)
+            yk = at.reshape(f(x), (-1,))[k]
+        rows.append(tape.gradient(yk, x).numpy())
+    assert_close(jacobian.reshape(-1, 9), np.reshape(rows, (-1, 9)), rtol=1e-12, atol=1e-14)
+
+
+def test_errors_name_the_operation():
+    with pytest.raises(ValueError, match=r"cholesky: expected square matrices.*\(2, 3\)"):
+        at.linalg.cholesky(np.ones((2, 3)))
+    with pytest.raises(np.linalg.LinAlgError, match="cholesky: .*positive definite"):
+        at.linalg.cholesky(-np.eye(3))
+    with pytest.raises(np.linalg.LinAlgError, match="inv: Singular matrix"):
+        at.linalg.inv(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"solve: rhs of shape \(2, 1\)"):
+        at.linalg.solve(np.eye(3), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="triangular_solve: the leading axes"):
+        at.linalg.triangular_solve(np.ones((2, 3, 3)), np.ones((4, 3, 1)))
+
+
+def test_integers_become_float64_as_in_numpy():
+    y = np.linalg.inv(at.constant(np.array([[2, 1], [1, 3]])))
+    assert y.dtype == np.float64
+    assert_close(y.numpy(), np.linalg.inv(np.array([[2, 1], [1, 3]])), rtol=1e-15)
