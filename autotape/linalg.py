@@ -2,7 +2,7 @@
 
 from .ops.lapack import (cholesky, cholesky_solve, det, inv, logdet, slogdet, solve,
                          triangular_solve)
-from .ops.linalg import matmul, matrix_transpose, norm
+from .ops.linalg import band_part, matmul, matrix_transpose, norm
 
-__all__ = ["cholesky", "cholesky_solve", "det", "inv", "logdet", "matmul", "matrix_transpose",
-           "norm", "slogdet", "solve", "triangular_solve"]
+__all__ = ["band_part", "cholesky", "cholesky_solve", "det", "inv", "logdet", "matmul",
+           "matrix_transpose", "norm", "slogdet", "solve", "triangular_solve"]

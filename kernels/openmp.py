@@ -8,6 +8,13 @@ loaded where it can, and remembers whether another library (PyTorch, scikit-lear
 already loaded one. Then the runtime Numba would share spins after every parallel kernel,
 so autotape keeps parallel kernels for arrays large enough that the kernel itself outlasts
 that spinning (``parallel_min_size``). No Numba import here: it runs at ``import autotape``.
+
+OpenBLAS's idle threads spin too (a pthreads build, as in NumPy's and SciPy's wheels, each
+with its own pool): NumPy's Cholesky next to SciPy's triangular solves ran 2x slower (the GP
+workload: 66 -> 33 ms a gradient). ``OPENBLAS_THREAD_TIMEOUT=4``, also read once at load,
+makes them sleep after a few spins; ``import autotape`` sets it unless the user did. It
+reaches the OpenBLAS copies loaded after autotape (SciPy's, which Numba loads), not one
+NumPy loaded before.
 """
 
 import os
@@ -19,12 +26,14 @@ _state = {}
 
 
 def prefer_passive_waiting():
-    """Set OMP_WAIT_POLICY=PASSIVE unless the user set it, and note whether an OpenMP
-    runtime had been loaded before (it then ignores the setting). Idempotent."""
+    """Set OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 unless the user set them,
+    and note whether an OpenMP runtime had been loaded before (it then ignores the
+    setting). Idempotent."""
     if not _state:
         user_policy = os.environ.get("OMP_WAIT_POLICY")
         _state["spins"] = user_policy is None and _runtime_loaded()
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # its minimum: 2**4 spins
 
 
 def runtime_spins():

@@ -172,3 +172,21 @@ def test_integers_become_float64_as_in_numpy():
     y = np.linalg.inv(at.constant(np.array([[2, 1], [1, 3]])))
     assert y.dtype == np.float64
     assert_close(y.numpy(), np.linalg.inv(np.array([[2, 1], [1, 3]])), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", [-1, 0, 2])
+def test_tril_and_triu_through_numpy(k, dtype):
+    compare(lambda m: np.tril(m, k), [rng.standard_normal((2, 3, 4))], dtype)
+    compare(lambda m: np.triu(m, k), [rng.standard_normal((4, 3))], dtype)
+    compare(lambda v: np.tril(v, k), [rng.standard_normal(3)], dtype)  # 1-d: NumPy's square
+
+
+def test_band_part_as_tensorflow():
+    m = rng.standard_normal((2, 5, 5))
+    i, j = np.indices((5, 5))
+    for lower, upper in [(-1, 0), (0, -1), (1, 2), (0, 0), (-1, -1)]:
+        keep = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
+        assert_close(at.linalg.band_part(m, lower, upper).numpy(), np.where(keep, m, 0.0),
+                     rtol=0)
+    at.testing.check_gradients(lambda x: at.linalg.band_part(x, 1, 0) ** 2, m, order=2)

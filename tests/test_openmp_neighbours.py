@@ -59,3 +59,20 @@ def test_a_wait_policy_the_user_set_wins():
     assert _report(LOAD_OPENMP_FIRST, OMP_WAIT_POLICY="PASSIVE")[:3] == [
         "False", "PASSIVE", "16384"]
     assert _report(OMP_WAIT_POLICY="ACTIVE")[:2] == ["False", "ACTIVE"]
+
+
+def test_openblas_idle_threads_are_asked_to_sleep_unless_the_user_said_otherwise():
+    """OpenBLAS pools (NumPy's, SciPy's) spin when idle and starve each other: autotape asks
+    the ones loaded after it to sleep after a few spins."""
+    code = "import os, autotape; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
+
+    def timeout(**environment):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+        env.update(environment)
+        finished = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                  text=True, env=env, timeout=300)
+        assert finished.returncode == 0, finished.stderr
+        return finished.stdout.strip()
+
+    assert timeout() == "4"
+    assert timeout(OPENBLAS_THREAD_TIMEOUT="20") == "20"

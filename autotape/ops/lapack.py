@@ -18,7 +18,7 @@ import numpy as np
 
 from . import registry
 from .core import run
-from .linalg import _float, matmul, matrix_transpose
+from .linalg import _float, band, matmul, matrix_transpose
 
 
 def _square(x, what):
@@ -45,13 +45,9 @@ def _batch(a, b, what):
                          "broadcast") from None
 
 
-def _masked(x, lower):
+def _triangle(x, lower):
     """x's lower (or upper) triangle, zeros elsewhere."""
-    from . import where
-
-    n = x.shape[-1]
-    return where(np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool)),
-                 x, 0.0)
+    return band(x, high=0) if lower else band(x, low=0)
 
 
 # --- Cholesky ----------------------------------------------------------------------------
@@ -68,17 +64,14 @@ registry.define("Cholesky", lambda a: _lapack("cholesky", np.linalg.cholesky, a)
 
 @registry.RegisterGradient("Cholesky", batch_aware=True)
 def _cholesky_grad(op, g):
-    # With T = tril(L.T @ g): A's gradient is L^-T (T + tril(T, -1).T) / 2 L^-1, symmetric
-    # (Murray 2016, "Differentiation of the Cholesky decomposition"; PyTorch's form). Being
-    # symmetric, it is L^-T (L^-T M).T for M the middle factor: two triangular solves.
-    from . import where
-
+    # A's gradient is L^-T M L^-1, M = (P + P.T) / 2 for P = Phi(L.T @ g): the lower triangle
+    # with the diagonal halved (Murray 2016, "Differentiation of the Cholesky
+    # decomposition"). Being symmetric, it is L^-T (L^-T M).T: two triangular solves.
     (L,) = op.outputs
     n = L.shape[-1]
-    t = _masked(matmul(matrix_transpose(L), g), lower=True)
-    strictly_lower = np.tril(np.ones((n, n), bool), -1)
-    m = 0.5 * (t + matrix_transpose(where(strictly_lower, t, 0.0)))
-    half = triangular_solve(L, m, lower=True, adjoint=True)
+    half_phi = (np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)) * 0.5
+    p = band(matmul(matrix_transpose(L), g), high=0) * half_phi.astype(L.dtype)
+    half = triangular_solve(L, p + matrix_transpose(p), lower=True, adjoint=True)
     return (triangular_solve(L, matrix_transpose(half), lower=True, adjoint=True),)
 
 
@@ -139,7 +132,7 @@ def _triangular_solve_grad(op, g):
     lower, adjoint = op.attrs["lower"], op.attrs["adjoint"]
     gb = triangular_solve(a, g, lower=lower, adjoint=not adjoint)
     ga = -(matmul(x, matrix_transpose(gb)) if adjoint else matmul(gb, matrix_transpose(x)))
-    return _masked(ga, lower), gb
+    return _triangle(ga, lower), gb
 
 
 # --- general solve, inverse, determinants -----------------------------------------------------

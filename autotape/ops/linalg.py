@@ -147,6 +147,35 @@ def dot(a, b, name=None):
     return reshape(matmul(a2, b2), lead_a + lead_b + (n,))
 
 
+# --- triangles and bands ---------------------------------------------------------------------
+def band(x, low=None, high=None):
+    """The matrices in the last two axes with element (i, j) kept where
+    ``low <= j - i <= high`` (None: no bound) and zero elsewhere: ``np.tril(x, k)`` is
+    ``band(x, high=k)``, ``np.triu(x, k)`` is ``band(x, low=k)``. Linear: its gradient is
+    the band of the gradient."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"band: expected at least 2 dimensions, got shape {x.shape}")
+    return run("MatrixBandPart", (x,), {"low": low, "high": high})
+
+
+def band_part(input, num_lower, num_upper, name=None):
+    """TensorFlow's ``linalg.band_part``: ``num_lower`` diagonals below the main one and
+    ``num_upper`` above it kept (a negative number: all of them)."""
+    return band(input, low=None if num_lower < 0 else -int(num_lower),
+                high=None if num_upper < 0 else int(num_upper))
+
+
+def _band_forward(a, low, high):
+    out = np.array(a) if high is None else np.tril(a, high)  # a fresh array either way
+    return out if low is None else np.triu(out, low)
+
+
+registry.define("MatrixBandPart", _band_forward, "none")
+registry.register("MatrixBandPart", lambda op, g: (band(g, op.attrs["low"], op.attrs["high"]),),
+                  batch_aware=True)
+
+
 # --- norms ---------------------------------------------------------------------------------
 # One implementation behind two front ends that differ in which orders they accept and in
 # what axis=None means: ``norm`` is TensorFlow's tf.norm (axis None: the whole tensor as one

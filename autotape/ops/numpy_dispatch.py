@@ -149,6 +149,16 @@ def _cholesky(a, upper=False):
     return matrix_transpose(_lapack().cholesky(matrix_transpose(a)))
 
 
+def _triangle(m, low=None, high=None):
+    """np.tril / np.triu: a 1-d m is the last row of a square matrix, as in NumPy."""
+    from .linalg import band
+
+    m = _ops().convert_to_tensor(m)
+    if m.ndim == 1:
+        m = _ops().broadcast_to(m, (m.shape[0], m.shape[0]))
+    return band(m, low=None if low is None else int(low), high=None if high is None else int(high))
+
+
 def _slogdet(a):
     return SlogdetResult(*_lapack().slogdet(a))
 
@@ -184,6 +194,8 @@ _FUNCTIONS = {
     np.shape: lambda a: a.shape,
     np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
     np.linalg.cholesky: _cholesky,
+    np.tril: lambda m, k=0: _triangle(m, high=k),
+    np.triu: lambda m, k=0: _triangle(m, low=k),
     np.linalg.solve: lambda a, b: _lapack().numpy_solve(a, b),
     np.linalg.inv: lambda a: _lapack().inv(a),
     np.linalg.det: lambda a: _lapack().det(a),

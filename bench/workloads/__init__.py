@@ -5,4 +5,4 @@ with ``@workload.variant(name)`` (names from ``bench.libraries.LIBRARIES``), imp
 """
 
 from bench.workloads import (  # noqa: F401  (registration)
-    scalar, elementwise, overhead, mlp, hessian, third, newton)
+    scalar, elementwise, overhead, mlp, hessian, third, newton, gp)
