@@ -190,3 +190,48 @@ def test_band_part_as_tensorflow():
         assert_close(at.linalg.band_part(m, lower, upper).numpy(), np.where(keep, m, 0.0),
                      rtol=0)
     at.testing.check_gradients(lambda x: at.linalg.band_part(x, 1, 0) ** 2, m, order=2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SQUARE)
+def test_eigh_values_and_vectors(shape, dtype):
+    """Functions that do not depend on the eigenvectors' signs: the eigenvalues, the squared
+    eigenvectors, and a projector onto the two lowest eigenvectors."""
+    a = spd(shape, 8)
+    compare(lambda x: np.linalg.eigvalsh(symmetrized(x)), [a], dtype)
+    compare(lambda x: np.linalg.eigh(symmetrized(x)).eigenvalues, [a], dtype)
+    compare(lambda x: np.linalg.eigh(symmetrized(x)).eigenvectors ** 2, [a], dtype)
+    compare(lambda x: np.linalg.eigh(symmetrized(x), UPLO="U").eigenvectors ** 2, [a], dtype)
+
+    def projector(x):
+        v = np.linalg.eigh(symmetrized(x)).eigenvectors[..., :2]
+        perm = tuple(range(np.ndim(v) - 2)) + (np.ndim(v) - 1, np.ndim(v) - 2)
+        return v @ np.transpose(v, perm)
+
+    compare(projector, [a], dtype)
+
+
+def test_eigh_closed_form_second_order_and_a_repeated_eigenvalue():
+    """d w_k / dA = v_k v_k.T; second order; at a repeated eigenvalue the gradient of a
+    basis-free function (the trace of a function of A) is still exact and finite."""
+    a = spd((4, 4), 9)
+    x = at.constant(a)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        w, v = at.linalg.eigh(x)
+        top = w[-1]
+    v_top = np.linalg.eigh(a).eigenvectors[:, -1]
+    assert_close(tape.gradient(top, x).numpy(), np.outer(v_top, v_top), rtol=1e-10, atol=1e-12)
+    weights = np.arange(16.0).reshape(4, 4)
+    at.testing.check_gradients(
+        lambda m: at.reduce_sum(at.linalg.eigh(symmetrized(m))[1] ** 2 * weights), a, order=2)
+    repeated = np.diag([1.0, 2.0, 2.0, 3.0])
+    x = at.constant(repeated)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        w, v = at.linalg.eigh(x)
+        # sum of exp(w) v v.T = expm(A): its trace's gradient is expm(A).T
+        total = at.reduce_sum(at.exp(w) * at.reduce_sum(v * v, axis=0))
+    g = tape.gradient(total, x).numpy()
+    assert np.isfinite(g).all()
+    assert_close(g, np.diag(np.exp([1.0, 2.0, 2.0, 3.0])), rtol=1e-12, atol=1e-12)

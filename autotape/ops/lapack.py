@@ -1,5 +1,5 @@
 """Matrix functions whose forward is LAPACK: Cholesky, triangular and general solves, the
-inverse, the determinant and its logarithm.
+inverse, the determinant and its logarithm, the symmetric eigendecomposition.
 
 Every function works on the matrices in the last two axes, with NumPy's broadcasting of the
 leading ones; integer inputs become float64, as in NumPy. The forwards are NumPy's (SciPy's
@@ -7,8 +7,8 @@ triangular solve where SciPy is installed; without it, NumPy's general solve of 
 triangle). The gradients are the standard adjoint formulas, written in autotape operations so
 that they differentiate again, and take leading batch axes (batched Jacobians).
 
-Conventions: ``cholesky`` reads the lower triangle, and its gradient is the symmetric
-matrix of a symmetric argument (as in PyTorch and JAX). A triangular solve reads only its
+Conventions: ``cholesky`` and ``eigh`` read the lower triangle, and their gradients are the
+symmetric matrix of a symmetric argument (as in PyTorch and JAX). A triangular solve reads only its
 triangle, and its gradient with respect to the matrix is zero in the other one.
 """
 
@@ -232,6 +232,56 @@ def _slogdet_grad(op, g_sign, g_logabsdet):
         return (None,)
     (a,) = op.inputs
     return (expand_dims(expand_dims(g_logabsdet, -1), -1) * matrix_transpose(inv(a)),)
+
+
+# --- symmetric eigendecomposition -------------------------------------------------------------
+def eigh(a, name=None):
+    """(eigenvalues ascending, eigenvectors as columns) of symmetric matrices, reading the
+    lower triangle, as ``np.linalg.eigh``. The gradient is the symmetric one. Eigenvectors
+    are defined up to sign (and, for a repeated eigenvalue, up to a rotation within its
+    eigenspace): differentiate functions that do not depend on that choice. Where two
+    eigenvalues are equal, the terms 1 / (w_j - w_i) of the eigenvectors' gradient are
+    taken as 0, which is exact for such functions; close eigenvalues make those terms large,
+    as in every library."""
+    x = _float(a)
+    _square(x, "eigh")
+    return run("SelfAdjointEigV2", (x,))
+
+
+def _eigh_forward(a):
+    w, v = _lapack("eigh", np.linalg.eigh, a)
+    return w, v
+
+
+registry.define("SelfAdjointEigV2", _eigh_forward, "outputs")
+
+
+@registry.RegisterGradient("SelfAdjointEigV2", batch_aware=True, accepts_missing=True)
+def _eigh_grad(op, gw, gv):
+    # A's gradient: V (diag(gw) + F o (V.T gv)) V.T, symmetrized, F_ij = 1 / (w_j - w_i)
+    # off the diagonal (0 where the eigenvalues are equal, and on the diagonal).
+    from . import equal, where
+    from .shape import expand_dims
+
+    w, v = op.outputs
+    n = w.shape[-1]
+    middle = 0.0
+    if gw is not None:
+        middle = expand_dims(gw, -1) * np.eye(n, dtype=w.dtype)
+    if gv is not None:
+        gap = expand_dims(w, -2) - expand_dims(w, -1)
+        same = equal(gap, 0.0)
+        f = where(same, 0.0, 1.0 / where(same, 1.0, gap))
+        middle = middle + f * matmul(matrix_transpose(v), gv)
+    if gw is None and gv is None:
+        return (None,)
+    ga = matmul(matmul(v, middle), matrix_transpose(v))
+    return (0.5 * (ga + matrix_transpose(ga)),)
+
+
+def eigvalsh(a, name=None):
+    """The eigenvalues (ascending) of symmetric matrices, from their lower triangle."""
+    return eigh(a)[0]
 
 
 def logdet(matrix, name=None):

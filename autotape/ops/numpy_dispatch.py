@@ -131,7 +131,9 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     return numpy_norm(x, ord, axis, keepdims)
 
 
-SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")  # NumPy's fields
+# NumPy's result types' fields
+SlogdetResult = collections.namedtuple("SlogdetResult", "sign logabsdet")
+EighResult = collections.namedtuple("EighResult", "eigenvalues eigenvectors")
 
 
 def _lapack():
@@ -157,6 +159,25 @@ def _triangle(m, low=None, high=None):
     if m.ndim == 1:
         m = _ops().broadcast_to(m, (m.shape[0], m.shape[0]))
     return band(m, low=None if low is None else int(low), high=None if high is None else int(high))
+
+
+def _symmetric_from(a, UPLO):
+    """The matrix whose lower triangle holds what NumPy reads (a.T's for UPLO="U")."""
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    if UPLO == "L":
+        return a
+    from .linalg import matrix_transpose
+
+    return matrix_transpose(a)
+
+
+def _eigh(a, UPLO="L"):
+    return EighResult(*_lapack().eigh(_symmetric_from(a, UPLO)))
+
+
+def _eigvalsh(a, UPLO="L"):
+    return _lapack().eigvalsh(_symmetric_from(a, UPLO))
 
 
 def _slogdet(a):
@@ -200,6 +221,8 @@ _FUNCTIONS = {
     np.linalg.inv: lambda a: _lapack().inv(a),
     np.linalg.det: lambda a: _lapack().det(a),
     np.linalg.slogdet: _slogdet,
+    np.linalg.eigh: _eigh,
+    np.linalg.eigvalsh: _eigvalsh,
     np.argmax: _argmax,
 }
 
