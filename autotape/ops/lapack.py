@@ -21,10 +21,13 @@ from .core import run
 from .linalg import _float, band, matmul, matrix_transpose
 
 
-def _square(x, what):
+def _square(a, what):
+    """``a`` as a float Tensor of square matrices in its last two axes (else a clear error)."""
+    x = _float(a)
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"{what}: expected square matrices in the last two axes, got shape "
                          f"{x.shape}")
+    return x
 
 
 def _lapack(what, compute, *arrays):
@@ -36,13 +39,22 @@ def _lapack(what, compute, *arrays):
         raise np.linalg.LinAlgError(f"{what}: {error} (shape {shapes})") from None
 
 
-def _batch(a, b, what):
-    """The leading axes of matrices a and b broadcast together (a clear error if not)."""
+def _system(matrix, rhs, what):
+    """The float Tensors of a solve ``matrix @ X == rhs``, of one dtype: square matrices, and
+    right-hand sides (..., n, k) whose leading axes broadcast with theirs (clear errors)."""
+    from .selection import cast
+
+    a, b = _square(matrix, what), _float(rhs)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"{what}: rhs of shape {b.shape} does not fit matrices of shape "
+                         f"{a.shape} (expected (..., {a.shape[-1]}, k))")
     try:
-        return np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"{what}: the leading axes of {a.shape} and {b.shape} do not "
                          "broadcast") from None
+    dtype = np.promote_types(a.dtype, b.dtype)
+    return (a if a.dtype == dtype else cast(a, dtype)), (b if b.dtype == dtype else cast(b, dtype))
 
 
 def _triangle(x, lower):
@@ -54,9 +66,7 @@ def _triangle(x, lower):
 def cholesky(a, name=None):
     """The lower-triangular L with ``L @ L.T == a``, of symmetric positive-definite matrices
     (only the lower triangle of ``a`` is read)."""
-    x = _float(a)
-    _square(x, "cholesky")
-    return run("Cholesky", (x,))
+    return run("Cholesky", (_square(a, "cholesky"),))
 
 
 registry.define("Cholesky", lambda a: _lapack("cholesky", np.linalg.cholesky, a), "outputs")
@@ -79,22 +89,9 @@ def _cholesky_grad(op, g):
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """X with ``matrix @ X == rhs`` (``matrix.T @ X == rhs`` if ``adjoint``), reading only
     the lower (or upper) triangle of ``matrix``; rhs is a matrix (..., n, k)."""
-    a, b = _float(matrix), _float(rhs)
-    _square(a, "triangular_solve")
-    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
-        raise ValueError(f"triangular_solve: rhs of shape {b.shape} does not fit matrices of "
-                         f"shape {a.shape} (expected (..., {a.shape[-1]}, k))")
-    _batch(a, b, "triangular_solve")
-    a, b = _same_float(a, b)
+    a, b = _system(matrix, rhs, "triangular_solve")
     return run("MatrixTriangularSolve", (a, b), {"lower": bool(lower),
                                                  "adjoint": bool(adjoint)})
-
-
-def _same_float(a, b):
-    from .selection import cast
-
-    dtype = np.promote_types(a.dtype, b.dtype)
-    return (a if a.dtype == dtype else cast(a, dtype)), (b if b.dtype == dtype else cast(b, dtype))
 
 
 @functools.cache
@@ -139,13 +136,7 @@ def _triangular_solve_grad(op, g):
 def solve(matrix, rhs, adjoint=False, name=None):
     """X with ``matrix @ X == rhs`` (``matrix.T`` if ``adjoint``), TensorFlow's
     ``linalg.solve``: rhs is a matrix (..., n, k)."""
-    a, b = _float(matrix), _float(rhs)
-    _square(a, "solve")
-    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
-        raise ValueError(f"solve: rhs of shape {b.shape} does not fit matrices of shape "
-                         f"{a.shape} (expected (..., {a.shape[-1]}, k))")
-    _batch(a, b, "solve")
-    a, b = _same_float(a, b)
+    a, b = _system(matrix, rhs, "solve")
     return run("MatrixSolve", (matrix_transpose(a) if adjoint else a, b))
 
 
@@ -172,9 +163,7 @@ def _solve_grad(op, g):
 
 def inv(a, name=None):
     """The inverse of each matrix."""
-    x = _float(a)
-    _square(x, "inv")
-    return run("MatrixInverse", (x,))
+    return run("MatrixInverse", (_square(a, "inv"),))
 
 
 registry.define("MatrixInverse", lambda a: _lapack("inv", np.linalg.inv, a), "outputs")
@@ -190,9 +179,7 @@ def _inv_grad(op, g):
 def det(a, name=None):
     """The determinant of each matrix. Its gradient is det(a) inv(a).T, so at a singular
     matrix it raises (as inv does); slogdet's log|det| is the stable route."""
-    x = _float(a)
-    _square(x, "det")
-    return run("MatrixDeterminant", (x,))
+    return run("MatrixDeterminant", (_square(a, "det"),))
 
 
 registry.define("MatrixDeterminant", lambda a: np.asarray(_lapack("det", np.linalg.det, a)),
@@ -211,9 +198,7 @@ def _det_grad(op, g):
 def slogdet(a, name=None):
     """(sign, log|det|) of each matrix, as ``np.linalg.slogdet``; only log|det| has a
     gradient (inv(a).T)."""
-    x = _float(a)
-    _square(x, "slogdet")
-    return run("LogMatrixDeterminant", (x,))
+    return run("LogMatrixDeterminant", (_square(a, "slogdet"),))
 
 
 def _slogdet_forward(a):
@@ -243,9 +228,7 @@ def eigh(a, name=None):
     eigenvalues are equal, the terms 1 / (w_j - w_i) of the eigenvectors' gradient are
     taken as 0, which is exact for such functions; close eigenvalues make those terms large,
     as in every library."""
-    x = _float(a)
-    _square(x, "eigh")
-    return run("SelfAdjointEigV2", (x,))
+    return run("SelfAdjointEigV2", (_square(a, "eigh"),))
 
 
 def _eigh_forward(a):
