@@ -526,3 +526,30 @@ def test_a_host_step_gets_eager_memory_layout():
             np.testing.assert_array_equal(got.numpy(), want.numpy())
     assert f.cache_info().compiled_calls > 0
     assert "interpreter back end" in f.explain()
+
+
+def test_the_interpreter_buffer_needs_no_zeros():
+    """A call fills a fresh, uninitialised buffer (only the constants and guard values are
+    copied in): every row writes all it reads first. Memory left full of NaN just before
+    each call, so that the buffer reuses it, changes nothing."""
+    def program(x, y, i):
+        h = at.tanh(x @ y) * 3.0 + y[0, :2]  # a constant, a matmul, a gather
+        if at.reduce_sum(h) > 0:  # a guard
+            h = h * h
+        return at.reduce_sum(h[:, 1:] ** 2) + at.reduce_max(h, axis=0)[1] + x[i, 0]
+
+    rng = np.random.default_rng(3)
+    f = at.value_and_grad(at.tape_function(program), (0, 1))
+    eager = at.value_and_grad(program, (0, 1))
+    for _ in range(6):
+        x, y = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+        i = np.array(rng.integers(0, 3))
+        expected = eager(at.constant(x), at.constant(y), at.constant(i))
+        f(x, y, i)
+        compiled = [c for entry in f._entries.values() for c in entry.traces]
+        assert all(c.backend == "interpreter" for c in compiled), f.explain()
+        for c in compiled:  # leave NaN where the next buffer of that size will be
+            del_me = np.full(c.run.__globals__["size"], np.nan)
+            del del_me
+        for got, want in zip(at.nest.flatten(f(x, y, i)), at.nest.flatten(expected)):
+            np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -103,20 +103,25 @@ class Interpreted:
         self.trace = trace
         self.dtype = self._buffer_dtype(trace)
         self.sizes = [math.prod(shape) for shape in trace.shapes]
-        self.offsets, size = [], 0  # per slot: its place in the buffer, or None (a host value)
-        for n, dtype in zip(self.sizes, trace.dtypes):
+        for n in self.sizes:
             if n > MAX_ELEMENTS:
                 raise NotEligible(f"a tensor of {n} elements (more than {MAX_ELEMENTS})")
-            if dtype == self.dtype or dtype == np.bool_:
-                self.offsets.append(size)
-                size += n
-            else:
-                self.offsets.append(None)
+        buffered = [dtype == self.dtype or dtype == np.bool_ for dtype in trace.dtypes]
+        # The buffer starts with the constants and the values guards expect: a call copies
+        # only that prefix into a fresh buffer, as every row writes all of its outputs before
+        # any row reads them (and the call writes the inputs and host results in).
+        self.offsets, size = [None] * len(self.sizes), 0  # per slot, None: a host value
+        for s in trace.constants:
+            if buffered[s]:
+                self.offsets[s], size = size, size + self.sizes[s]
         expected = {}  # guard index -> offset of the value it expects
         for index, guard in enumerate(trace.guards):
-            if guard.kind == "value" and self.offsets[guard.slot] is not None:
-                expected[index] = size
-                size += guard.expected.size
+            if guard.kind == "value" and buffered[guard.slot]:
+                expected[index], size = size, size + guard.expected.size
+        self._prefix = size
+        for s, is_buffered in enumerate(buffered):
+            if is_buffered and s not in trace.constants:
+                self.offsets[s], size = size, size + self.sizes[s]
         self._size = size  # grows by the scratch regions rows ask for
         self.host_steps = []  # (op type, why it is not a row), per equation run by its forward
         self._kernel_reads = set()  # slots some row reads: a host step's output goes to the buffer
@@ -148,7 +153,7 @@ class Interpreted:
             raise NotEligible("no operation or guard has a step in the kernel")
         self.rows = np.concatenate(segments)  # every row, in order (for describe)
         self.tables = np.concatenate(self._tables + [np.zeros(1, np.int64)])
-        template = np.zeros(self._size, self.dtype)
+        template = np.zeros(self._prefix, self.dtype)
         for slot, value in trace.constants.items():
             if self.offsets[slot] is not None:
                 self._put(template, slot, value)
@@ -158,7 +163,7 @@ class Interpreted:
         self.template = template
         self.call, self.glue_source = self._glue()
         # Compile (or load) the kernel for this buffer dtype now, inside compile time.
-        _kernel()(self.rows[:0], template[:1].copy(), self.tables)
+        _kernel()(self.rows[:0], np.zeros(1, self.dtype), self.tables)
 
     @staticmethod
     def _buffer_dtype(trace):
@@ -405,8 +410,11 @@ class Interpreted:
         the failed guard. Returns the function and its source."""
         trace = self.trace
         namespace = {"np": np, "template": self.template, "kernel": _kernel(),
+                     "size": self._size, "dtype": self.dtype,
                      "tables": self.tables, "same": same_value}
-        lines = ["def call(inputs):", "    V = template.copy()"]
+        lines = ["def call(inputs):", "    V = np.empty(size, dtype)"]
+        if self._prefix:
+            lines.append(f"    V[:{self._prefix}] = template")
         positions = {}
         for position, s in enumerate(trace.inputs):
             positions.setdefault(s, position)
@@ -481,7 +489,7 @@ class Interpreted:
         """The glue, then the rows, one per line, named by the kernel's own opcode table."""
         names = [f"{kind} {name} {needs}".strip() for kind, name, needs in self._k.opcodes()]
         lines = ["# interpreter call:\n# " + self.glue_source.replace("\n", "\n# "),
-                 f"# interpreter rows over a {self.dtype} buffer of {self.template.size} "
+                 f"# interpreter rows over a {self.dtype} buffer of {self._size} "
                  f"elements and {self._table_size} table entries (opcode, n, outputs, inputs "
                  "as offset/step pairs), in order"]
         for row in self.rows.tolist():
