@@ -8,8 +8,8 @@ triangle). The gradients are the standard adjoint formulas, written in autotape 
 that they differentiate again, and take leading batch axes (batched Jacobians).
 
 Conventions: ``cholesky`` and ``eigh`` read the lower triangle, and their gradients are the
-symmetric matrix of a symmetric argument (as in PyTorch and JAX). A triangular solve reads only its
-triangle, and its gradient with respect to the matrix is zero in the other one.
+symmetric matrix of a symmetric argument (as in PyTorch and JAX). A triangular solve reads
+only its triangle, and its gradient with respect to the matrix is zero in the other one.
 """
 
 import functools
@@ -76,7 +76,8 @@ registry.define("Cholesky", lambda a: _lapack("cholesky", np.linalg.cholesky, a)
 def _cholesky_grad(op, g):
     # A's gradient is L^-T M L^-1, M = (P + P.T) / 2 for P = Phi(L.T @ g): the lower triangle
     # with the diagonal halved (Murray 2016, "Differentiation of the Cholesky
-    # decomposition"). Being symmetric, it is L^-T (L^-T M).T: two triangular solves.
+    # decomposition"); p below is P / 2, so M = p + p.T. Being symmetric, the gradient is
+    # L^-T (L^-T M).T: two triangular solves.
     (L,) = op.outputs
     n = L.shape[-1]
     half_phi = (np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)) * 0.5

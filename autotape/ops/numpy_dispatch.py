@@ -151,7 +151,7 @@ def _cholesky(a, upper=False):
     return matrix_transpose(_lapack().cholesky(matrix_transpose(a)))
 
 
-def _triangle(m, low=None, high=None):
+def _numpy_band(m, low=None, high=None):
     """np.tril / np.triu: a 1-d m is the last row of a square matrix, as in NumPy."""
     from .linalg import band
 
@@ -215,8 +215,8 @@ _FUNCTIONS = {
     np.shape: lambda a: a.shape,
     np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
     np.linalg.cholesky: _cholesky,
-    np.tril: lambda m, k=0: _triangle(m, high=k),
-    np.triu: lambda m, k=0: _triangle(m, low=k),
+    np.tril: lambda m, k=0: _numpy_band(m, high=k),
+    np.triu: lambda m, k=0: _numpy_band(m, low=k),
     np.linalg.solve: lambda a, b: _lapack().numpy_solve(a, b),
     np.linalg.inv: lambda a: _lapack().inv(a),
     np.linalg.det: lambda a: _lapack().det(a),
