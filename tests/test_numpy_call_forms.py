@@ -28,6 +28,10 @@ M = np.array([[1.0, -2.0], [3.0, 4.0]])
     (lambda t: np.concatenate([t, t], axis=None), [[2, 2], [2, 2]]),
     (lambda t: np.concatenate([t, t], axis=1, dtype=np.float32), [[2, 2], [2, 2]]),
     (lambda t: np.stack([t, t * 3], axis=0, out=None), [[4, 4], [4, 4]]),
+    # NumPy's own signature binds the arguments: positional or by name
+    (lambda t: np.sum(t, 0, None, None, True), [[1, 1], [1, 1]]),
+    (lambda t: np.mean(t, axis=1, keepdims=True) * 4, [[2, 2], [2, 2]]),
+    (lambda t: np.max(t, 1, None, False), [[1, 0], [0, 1]]),
 ])
 def test_call_forms_are_recorded_with_numpys_values(f, grad):
     value, gradient = _gradient(f, M)
@@ -44,6 +48,19 @@ def test_one_argument_where_gives_numpys_indices_quietly():
             rows, cols = np.where(t > 0)
     np.testing.assert_array_equal(rows, [0, 1, 1])
     np.testing.assert_array_equal(cols, [0, 0, 1])
+
+
+def test_an_argument_autotape_does_not_take_leaves_the_call_to_numpy():
+    t = at.constant(M)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with at.GradientTape() as tape:
+            tape.watch(t)
+            total = np.sum(t, where=M > 0)
+    assert not isinstance(total, at.Tensor) and total == 8.0
+    assert any("np.sum is not an autotape operation" in str(w.message) for w in caught)
+    with pytest.raises(TypeError):  # what NumPy's signature rejects, NumPy's own error
+        np.sum(t, 0, axis=1)
 
 
 def test_numpy_functions_cannot_write_into_a_tensor():

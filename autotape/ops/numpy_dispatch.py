@@ -12,6 +12,7 @@ import numpy as np
 from .. import nest
 from ..recording import concrete, state
 from ..tensor import Tensor, readonly_value
+from .numpy_signatures import numpy_call
 
 
 def _ops():
@@ -43,14 +44,14 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     return _unrecorded(getattr(ufunc, method), inputs, kwargs, what)
 
 
-def _reduction(op_name):
-    def implementation(a, axis=None, dtype=None, out=None, keepdims=False, **unsupported):
-        if out is not None or unsupported:
-            return NotImplemented
+def _reduction(numpy_function, op_name):
+    """np.sum, np.max...: NumPy's signature bound (an ``out``, ``initial`` or ``where``
+    leaves the call to NumPy)."""
+    def implementation(a, axis=None, dtype=None, keepdims=False):
         if dtype is not None:
             a = _ops().cast(a, dtype)
         return getattr(_ops(), op_name)(a, axis, keepdims)
-    return implementation
+    return numpy_call(numpy_function, implementation)
 
 
 def _reshape(a, shape=None, order="C", newshape=None, **unused):
@@ -193,11 +194,11 @@ def _argmax(a, axis=None, out=None, keepdims=False):
 
 
 _FUNCTIONS = {
-    np.sum: _reduction("reduce_sum"),
-    np.mean: _reduction("reduce_mean"),
-    np.max: _reduction("reduce_max"),
-    np.min: _reduction("reduce_min"),
-    np.prod: _reduction("reduce_prod"),
+    np.sum: _reduction(np.sum, "reduce_sum"),
+    np.mean: _reduction(np.mean, "reduce_mean"),
+    np.max: _reduction(np.max, "reduce_max"),
+    np.min: _reduction(np.min, "reduce_min"),
+    np.prod: _reduction(np.prod, "reduce_prod"),
     np.transpose: lambda a, axes=None: _ops().transpose(a, axes),
     np.reshape: _reshape,
     np.concatenate: _concatenate,
@@ -225,6 +226,16 @@ _FUNCTIONS = {
     np.linalg.eigvalsh: _eigvalsh,
     np.argmax: _argmax,
 }
+
+
+def add_functions(table):
+    """Route the NumPy functions of ``table`` (function -> implementation) to autotape: an
+    operation family's own ``NUMPY_FUNCTIONS``. An implementation may return NotImplemented
+    for arguments it does not take (NumPy then runs on the plain values)."""
+    clash = set(table) & set(_FUNCTIONS)
+    if clash:
+        raise KeyError(f"NumPy functions routed twice: {sorted(map(numpy_name, clash))}")
+    _FUNCTIONS.update(table)
 
 
 def array_function(func, args, kwargs):
