@@ -33,6 +33,10 @@ from autotape.kernels.vecmath import vtanh as tanh
 # The rest are libm calls (they do not vectorise; see kernels.vecmath).
 tan, asin, acos, atan = math.tan, math.asin, math.acos, math.atan
 sinh, cosh, sqrt = math.sinh, math.cosh, math.sqrt
+log2, log10, exp2 = math.log2, math.log10, math.exp2
+asinh, acosh, atanh = math.asinh, math.acosh, math.atanh
+atan2, hypot, copysign = math.atan2, math.hypot, math.copysign
+is_nan, is_inf, is_finite = math.isnan, math.isinf, math.isfinite
 
 
 @njit(inline="always", error_model="numpy")
@@ -57,6 +61,26 @@ def floor(a):
 @njit(inline="always", error_model="numpy")
 def round(a):
     return np.rint(a)
+
+
+@njit(inline="always", error_model="numpy")
+def trunc(a):
+    return np.trunc(a)
+
+
+@njit(inline="always", error_model="numpy")
+def ceil(a):
+    return np.ceil(a)
+
+
+@njit(inline="always", error_model="numpy")
+def cbrt(a):
+    return np.cbrt(a)
+
+
+@njit(inline="always", error_model="numpy")
+def signbit(a):
+    return np.signbit(a)
 
 
 @njit(inline="always", error_model="numpy")

@@ -12,13 +12,16 @@ gradient itself (or its negation): no kernel runs for it.
 
 import ast
 import functools
+import math
 from typing import NamedTuple
 
 
 class Unary(NamedTuple):
     value: str
     derivative: str | None  # None: not differentiable
-    result: str = "float"  # "float": ints compute in float64; "same": keep the dtype
+    # "float": ints compute in float64; "same": keep the dtype; "bool": a bool result (of
+    # the value as a float: ints and bools compute in float64)
+    result: str = "float"
 
 
 class Binary(NamedTuple):
@@ -32,8 +35,70 @@ class Binary(NamedTuple):
 # Tensor version in autotape.ops.elementwise.
 SCALAR_FUNCTIONS = (
     "sin cos tan asin acos atan sinh cosh tanh exp log log1p expm1 sqrt "
-    "sign floor round sigmoid softplus where"
+    "sign floor round sigmoid softplus where "
+    "log2 log10 exp2 asinh acosh atanh cbrt trunc ceil signbit is_nan is_inf is_finite "
+    "atan2 hypot copysign"
 ).split()
+
+PI = repr(math.pi)
+LN2, LOG2E, LOG10E = repr(math.log(2)), repr(1 / math.log(2)), repr(1 / math.log(10))
+
+
+def _sinc_derivative(threshold=0.25, terms=8):
+    """d/da sinc(a), sinc(a) = sin(pi a) / (pi a). For |a| < threshold its Maclaurin
+    polynomial (Horner form, truncation below 1e-17 relative): exact at 0 (0 there, and its
+    own derivatives are sinc's: -pi**2 / 3 for the second), no cancellation near 0, and no
+    0 / 0 for any order. Elsewhere (cos(pi a) - sinc(a)) / a, whose a is guarded as in pow
+    (the unselected branch never divides by 0, so no NaN reaches a gradient)."""
+    coefficients = [(-1) ** k * 2 * k * math.pi ** (2 * k) / math.factorial(2 * k + 1)
+                    for k in range(1, terms + 1)]
+    series = repr(coefficients[-1])
+    for c in reversed(coefficients[:-1]):
+        series = f"{c!r} + a * a * ({series})"
+    near = f"a * a < {threshold * threshold!r}"
+    w = f"where({near}, 1.0, a)"
+    direct = f"(cos({PI} * {w}) - sin({PI} * {w}) / ({PI} * {w})) / {w}"
+    return f"where({near}, a * ({series}), {direct})"
+
+
+def _log_add(exp, scale, tie):
+    """NumPy's npy_logaddexp (exp, "", ln 2) and npy_logaddexp2 (exp2, "log2(e) * ", 1): the
+    larger operand plus log1p(exp(-|a - b|)) scaled, a + tie where a == b (also equal
+    infinities), and NaN where a - b is NaN."""
+    def term(d):
+        return f"{scale}log1p({exp}({d}))"
+    return (f"where(a == b, a + {tie}, where(a > b, a + {term('b - a')}, "
+            f"where(a < b, b + {term('a - b')}, a - b)))")
+
+
+
+def _log_add_derivative(difference):
+    """d/da of logaddexp(2): sigmoid of the (scaled) difference, the stable form of
+    exp(a - y). Where the difference is NaN, 1/2 for equal infinities and NaN for a NaN
+    operand. The test is on the difference, not on a == b, so that at a tie the derivative
+    is sigmoid's (1/2) and its own derivative is sigmoid's too (1/4), not a constant's 0."""
+    return (f"where(a - b == a - b, sigmoid({difference}), "
+            f"where(a == b, 0.5, a + b))")
+
+# The boundary conventions of the NumPy functions below (derivatives where the textbook
+# formula gives 0 / 0 or overflows; see also POW_CONVENTION):
+# - cbrt'(0) = +inf (1 / (3 y**2)), reciprocal'(0) = -inf, acosh'(1) = atanh'(+-1) = inf: the
+#   true one-sided limits. acosh' and atanh' factor 1 - a*a so that it neither overflows
+#   nor cancels; asinh' is 1 / hypot(a, 1), which does not overflow.
+# - sinc: 1 at 0, its derivatives of every order exact there (see _sinc_derivative).
+# - hypot at (0, 0): gradient (0, 0) (a subgradient: hypot is a cone there; as abs' = sign,
+#   0 at 0), with the 0 / 0 guarded as in pow so higher orders are 0, not NaN.
+# - atan2 at (0, 0): NaN, as TensorFlow, JAX and PyTorch (no limit exists there); elsewhere
+#   b / h / h and -a / h / h with h = hypot(a, b), which neither overflows nor underflows.
+# - logaddexp(2): d/da = sigmoid((a - b) [* ln 2]), the stable form of exp(a - y); 1/2 each
+#   at a == b == +-inf too (where a - b is NaN); see _log_add_derivative.
+# - fmax / fmin: the non-NaN operand is the result (NumPy) and takes the gradient; ties
+#   and two NaNs send it to the first argument, as maximum does.
+# - copysign: d/da is +1 where the result's sign bit is a's, else -1 (so at a = +-0 the
+#   one-sided derivative on the side a's sign names); d/db is 0 (a zero gradient, not
+#   None: copysign is piecewise constant in b).
+# - trunc, ceil, heaviside, signbit, is_nan, is_inf, is_finite: not differentiable (None,
+#   like floor and round).
 
 UNARY = {
     "negative": Unary("-a", "-1", "same"),
@@ -64,6 +129,26 @@ UNARY = {
     "sign": Unary("sign(a)", None, "same"),
     "floor": Unary("floor(a)", None, "same"),
     "round": Unary("round(a)", None, "same"),
+    # NumPy's float functions (the conventions at their boundaries: see above)
+    "positive": Unary("a", "1", "same"),
+    "fabs": Unary("where(a < 0, -a, a + 0)", "sign(a)"),
+    "reciprocal": Unary("1.0 / a", "-y * y", "same"),
+    "log2": Unary("log2(a)", f"{LOG2E} / a"),
+    "log10": Unary("log10(a)", f"{LOG10E} / a"),
+    "exp2": Unary("exp2(a)", f"y * {LN2}"),
+    "cbrt": Unary("cbrt(a)", "1.0 / (3.0 * y * y)"),
+    "asinh": Unary("asinh(a)", "1.0 / hypot(a, 1.0)"),
+    "acosh": Unary("acosh(a)", "1.0 / (sqrt(a - 1.0) * sqrt(a + 1.0))"),
+    "atanh": Unary("atanh(a)", "1.0 / ((1.0 - a) * (1.0 + a))"),
+    "sinc": Unary(f"where(a == 0, 1.0, sin({PI} * a) / ({PI} * a))", _sinc_derivative()),
+    "deg2rad": Unary(f"a * {math.pi / 180!r}", repr(math.pi / 180)),
+    "rad2deg": Unary(f"a * {180 / math.pi!r}", repr(180 / math.pi)),
+    "trunc": Unary("trunc(a)", None, "same"),
+    "ceil": Unary("ceil(a)", None, "same"),
+    "signbit": Unary("signbit(a)", None, "bool"),
+    "is_nan": Unary("is_nan(a)", None, "bool"),
+    "is_inf": Unary("is_inf(a)", None, "bool"),
+    "is_finite": Unary("is_finite(a)", None, "bool"),
 }
 
 BINARY = {
@@ -92,6 +177,26 @@ BINARY = {
     "greater_equal": Binary("a >= b", None, None, "bool"),
     "less": Binary("a < b", None, None, "bool"),
     "less_equal": Binary("a <= b", None, None, "bool"),
+    # NumPy's float functions (the conventions at their boundaries: see above)
+    "atan2": Binary("atan2(a, b)", "b / hypot(a, b) / hypot(a, b)",
+                    "-a / hypot(a, b) / hypot(a, b)", "float"),
+    "hypot": Binary("hypot(a, b)", "where(y == 0, 0.0, a / where(y == 0, 1.0, y))",
+                    "where(y == 0, 0.0, b / where(y == 0, 1.0, y))", "float"),
+    "logaddexp": Binary(_log_add("exp", "", LN2), _log_add_derivative("a - b"),
+                        _log_add_derivative("b - a"), "float"),
+    "logaddexp2": Binary(_log_add("exp2", LOG2E + " * ", "1.0"),
+                         _log_add_derivative(f"(a - b) * {LN2}"),
+                         _log_add_derivative(f"(b - a) * {LN2}"), "float"),
+    "fmax": Binary("where(a >= b, a, where(b != b, a, b))",
+                   "where(a >= b, 1.0, where(b != b, 1.0, 0.0))",
+                   "where(a >= b, 0.0, where(b != b, 0.0, 1.0))"),
+    "fmin": Binary("where(a <= b, a, where(b != b, a, b))",
+                   "where(a <= b, 1.0, where(b != b, 1.0, 0.0))",
+                   "where(a <= b, 0.0, where(b != b, 0.0, 1.0))"),
+    "copysign": Binary("copysign(a, b)", "where(signbit(a) != signbit(b), -1.0, 1.0)",
+                       "0.0", "float"),
+    "heaviside": Binary("where(a < 0, 0.0, where(a > 0, 1.0, where(a == 0, b, a)))", None, None,
+                        "float"),
 }
 
 
@@ -111,6 +216,14 @@ _DERIVATIVES = {
     "log1p": "1.0 / (1.0 + u)", "expm1": "exp(u)", "sqrt": "0.5 / sqrt(u)",
     "sigmoid": "sigmoid(u) * (1.0 - sigmoid(u))", "softplus": "sigmoid(u)",
     "sign": "0", "floor": "0", "round": "0",
+    "log2": f"{LOG2E} / u", "log10": f"{LOG10E} / u", "exp2": f"exp2(u) * {LN2}",
+    "asinh": "1.0 / hypot(u, 1.0)", "acosh": "1.0 / (sqrt(u - 1.0) * sqrt(u + 1.0))",
+    "atanh": "1.0 / ((1.0 - u) * (1.0 + u))", "cbrt": "1.0 / (3.0 * cbrt(u) * cbrt(u))",
+    "trunc": "0", "ceil": "0", "signbit": "0", "is_nan": "0", "is_inf": "0", "is_finite": "0",
+    # functions of two arguments: (d/du, d/dv), formulas in u and v
+    "atan2": ("v / hypot(u, v) / hypot(u, v)", "-u / hypot(u, v) / hypot(u, v)"),
+    "hypot": ("u / hypot(u, v)", "v / hypot(u, v)"),
+    "copysign": ("where(signbit(u) != signbit(v), -1.0, 1.0)", "0"),
 }
 
 
@@ -168,17 +281,18 @@ def _negative(u):
     return ast.Constant(0) if _number(u) == 0 else ast.UnaryOp(ast.USub(), u)
 
 
-def _substitute(expression, argument):
+def _substitute(expression, arguments):
+    """The formula with u (and v) replaced by the argument expressions."""
     tree = ast.parse(expression, mode="eval").body
-    return _Replace(argument).visit(tree)
+    return _Replace(dict(zip("uv", arguments))).visit(tree)
 
 
 class _Replace(ast.NodeTransformer):
-    def __init__(self, argument):
-        self.argument = argument
+    def __init__(self, arguments):
+        self.arguments = arguments
 
     def visit_Name(self, node):
-        return self.argument if node.id == "u" else node
+        return self.arguments.get(node.id, node)
 
 
 def _partial(node, name):
@@ -214,11 +328,18 @@ def _partial(node, name):
             if _number(dx) == 0 and _number(dy) == 0:
                 return ast.Constant(0)
             return ast.Call(ast.Name("where"), [condition, dx, dy], [])
-        (u,) = arguments
-        du = _partial(u, name)
-        if _number(du) == 0:
-            return ast.Constant(0)
-        return _product(_substitute(_DERIVATIVES[function], u), du)
+        derivatives = _DERIVATIVES[function]
+        if isinstance(derivatives, str):
+            derivatives = (derivatives,)
+        if len(derivatives) != len(arguments):
+            raise ValueError(f"{function} takes {len(derivatives)} arguments: "
+                             f"{ast.unparse(node)!r}")
+        total = ast.Constant(0)  # the chain rule, summed over the arguments
+        for derivative, u in zip(derivatives, arguments):
+            du = _partial(u, name)
+            if _number(du) != 0 and derivative != "0":
+                total = _sum(total, _product(_substitute(derivative, arguments), du))
+        return total
     raise ValueError(f"cannot differentiate formula node {ast.unparse(node)!r}")
 
 

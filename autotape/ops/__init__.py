@@ -6,7 +6,7 @@ import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
-from . import lapack, numpy_dispatch, registry  # lapack: its rules, registered on import
+from . import elementwise, lapack, numpy_dispatch, registry
 from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,
                        set_seed, uniform, zeros, zeros_like)
 from .elementwise import BINARY as _BINARY
@@ -28,6 +28,8 @@ globals().update(_BINARY)
 subtract, multiply, divide = _BINARY["subtract"], _BINARY["multiply"], _BINARY["divide"]
 truediv = divide
 _tensor._ops = sys.modules[__name__]
+for _family in (elementwise,):
+    numpy_dispatch.add_functions(_family.NUMPY_FUNCTIONS)
 registry.seal_builtins(untrusted=["CustomGradient"])
 
 # The operations, not this package's modules (``at.nn`` is autotape.nn, not ops.nn).

@@ -16,6 +16,7 @@ from ..kernels import formulas, openmp
 from ..recording import record_operation, state
 from ..tensor import Tensor, as_tensor
 from . import registry
+from .numpy_signatures import numpy_table
 from .operands import binary_operands
 from .shape import reshape
 
@@ -103,7 +104,9 @@ def _saves(saved_names):
 
 # --- unary ------------------------------------------------------------------------------
 # Unary primitives NumPy does not define on booleans (``-True`` is a TypeError there too).
-_NOT_FOR_BOOLEANS = {"negative": " (use x == False for a logical not)", "sign": ""}
+# (reciprocal: NumPy takes a bool for an int8 there; autotape refuses it instead.)
+_NOT_FOR_BOOLEANS = {"negative": " (use x == False for a logical not)", "sign": "",
+                     "positive": "", "reciprocal": ""}
 # NumPy's domain errors for integer operands: (test on the operands, message).
 _INTEGER_DOMAIN = {
     "pow": (lambda a, b: bool(np.any(b < 0)),
@@ -113,7 +116,8 @@ _INTEGER_DOMAIN = {
 
 def _make_unary(name, spec):
     op_type = op_type_of(name)
-    to_float = spec.result == "float"
+    to_float = spec.result in ("float", "bool")  # a bool result is of the float value
+    out_dtype = np.dtype(np.bool_) if spec.result == "bool" else None
     kernels = _Kernels("unary", name)
     forward = None  # (serial, parallel), resolved on the first call
     op_name = name  # ``name`` is also the operation's (ignored) keyword argument
@@ -125,7 +129,7 @@ def _make_unary(name, spec):
         elif a.dtype.kind == "b" and op_name in _NOT_FOR_BOOLEANS:
             raise TypeError(f"{op_name}: not defined for bool tensors, as in NumPy"
                             + _NOT_FOR_BOOLEANS[op_name])
-        out = np.empty(a.shape, a.dtype)
+        out = np.empty(a.shape, out_dtype or a.dtype)
         if forward is None:  # one assignment: threads racing here all store the same pair
             forward = kernels.pair("fwd")
         serial, parallel = forward
@@ -466,6 +470,50 @@ def _scalar_nd(shape_a, shape_b, out_shape):
 
 UNARY = {name: _make_unary(name, spec) for name, spec in formulas.UNARY.items()}
 BINARY = {name: _make_binary(name, spec) for name, spec in formulas.BINARY.items()}
+
+
+# --- NumPy's functions made of the primitives above -------------------------------------
+def float_power(x, y, name=None):
+    """``np.float_power``: x ** y computed in float64 whatever the operands' dtypes (so
+    integers to negative powers are fine); gradients come back in each operand's dtype."""
+    from .selection import cast
+
+    return BINARY["pow"](cast(as_tensor(x), np.float64), cast(as_tensor(y), np.float64))
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None, copy=True, name=None):
+    """``np.nan_to_num``: NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf``
+    (by default the largest and the most negative finite value of x's dtype). The gradient
+    is 1 where x is finite and 0 elsewhere (the replacements take it, if they are tensors).
+    Integer and bool tensors come back unchanged. ``copy`` is accepted for NumPy's
+    signature: a Tensor is never changed in place, the result is always a new tensor."""
+    from .selection import identity, where
+
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        return identity(x)
+    info = np.finfo(x.dtype)
+
+    def replacement(value, default):  # in x's dtype, as NumPy writes it into x's copy
+        return as_tensor(default if value is None else value, x.dtype)
+
+    infinite = where(BINARY["greater"](x, 0.0), replacement(posinf, info.max),
+                     replacement(neginf, info.min))
+    return where(UNARY["is_finite"](x), x,
+                 where(UNARY["is_nan"](x), replacement(nan, 0.0), infinite))
+
+
+def fix(x, name=None):
+    """``np.fix``: rounds toward zero, as trunc (not differentiable)."""
+    return UNARY["trunc"](x)
+
+
+# ops exports every entry of these two tables: the compositions go beside the formulas.
+UNARY.update(nan_to_num=nan_to_num, fix=fix)
+BINARY.update(float_power=float_power)
+# NumPy's elementwise functions that are not ufuncs: they come through __array_function__.
+NUMPY_FUNCTIONS = numpy_table([(np.sinc, UNARY["sinc"]), (np.fix, fix),
+                               (np.nan_to_num, nan_to_num)])
 
 
 _add_kernels = _Kernels("binary", "add")

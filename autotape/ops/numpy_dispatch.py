@@ -31,6 +31,14 @@ _UFUNC_NAMES = {
     np.floor_divide: "floor_divide", np.remainder: "mod", np.equal: "equal",
     np.not_equal: "not_equal", np.greater: "greater", np.greater_equal: "greater_equal",
     np.less: "less", np.less_equal: "less_equal", np.matmul: "matmul",
+    np.log2: "log2", np.log10: "log10", np.exp2: "exp2", np.arcsinh: "asinh",
+    np.arccosh: "acosh", np.arctanh: "atanh", np.cbrt: "cbrt", np.reciprocal: "reciprocal",
+    np.arctan2: "atan2", np.hypot: "hypot", np.logaddexp: "logaddexp",
+    np.logaddexp2: "logaddexp2", np.deg2rad: "deg2rad", np.radians: "deg2rad",
+    np.rad2deg: "rad2deg", np.degrees: "rad2deg", np.fabs: "fabs", np.positive: "positive",
+    np.float_power: "float_power", np.fmax: "fmax", np.fmin: "fmin", np.copysign: "copysign",
+    np.trunc: "trunc", np.ceil: "ceil", np.heaviside: "heaviside", np.signbit: "signbit",
+    np.isnan: "is_nan", np.isinf: "is_inf", np.isfinite: "is_finite",
 }
 
 
