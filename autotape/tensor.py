@@ -129,6 +129,53 @@ class Tensor:
     def __ne__(self, other): return _ops.not_equal(self, other)
     def __getitem__(self, key): return _ops.getitem(self, key)
 
+    # --- ndarray's methods: NumPy's functions of the same name, so the same semantics --
+    def reshape(self, *shape, order="C"):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else axes or None)
+
+    @property
+    def T(self): return np.transpose(self)
+    def ravel(self, order="C"): return np.ravel(self, order)
+    def flatten(self, order="C"): return np.ravel(self, order)
+    def squeeze(self, axis=None): return np.squeeze(self, axis)
+    def sum(self, *args, **kwargs): return np.sum(self, *args, **kwargs)
+    def mean(self, *args, **kwargs): return np.mean(self, *args, **kwargs)
+    def max(self, *args, **kwargs): return np.max(self, *args, **kwargs)
+    def min(self, *args, **kwargs): return np.min(self, *args, **kwargs)
+    def prod(self, *args, **kwargs): return np.prod(self, *args, **kwargs)
+    def std(self, *args, **kwargs): return np.std(self, *args, **kwargs)
+    def var(self, *args, **kwargs): return np.var(self, *args, **kwargs)
+    def cumsum(self, *args, **kwargs): return np.cumsum(self, *args, **kwargs)
+    def cumprod(self, *args, **kwargs): return np.cumprod(self, *args, **kwargs)
+    def argmax(self, *args, **kwargs): return np.argmax(self, *args, **kwargs)
+    def argmin(self, *args, **kwargs): return np.argmin(self, *args, **kwargs)
+    def all(self, *args, **kwargs): return np.all(self, *args, **kwargs)
+    def any(self, *args, **kwargs): return np.any(self, *args, **kwargs)
+    def clip(self, *args, **kwargs): return np.clip(self, *args, **kwargs)
+    def dot(self, b): return np.dot(self, b)
+
+    def astype(self, dtype, copy=True):
+        """A tensor of ``dtype`` (itself when it has it already and ``copy`` is False)."""
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        return _ops.cast(self, dtype) if np.dtype(dtype) != self.dtype else _ops.identity(self)
+
+    def copy(self):
+        """A new tensor of the same value (recorded: gradients flow through it)."""
+        return _ops.identity(self)
+
+    def item(self, *index):
+        """One element as a Python number: the only one, or the one at ``index``."""
+        if index:  # as ndarray.item: one int is a flat index
+            return recording.concrete(self, "item()").item(*index)
+        return self._one_element("item").item()
+
+    def tolist(self):
+        return recording.concrete(self, "tolist()").tolist()
+
     # --- NumPy protocols: NumPy functions on Tensors are recorded operations ------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _ops.numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
