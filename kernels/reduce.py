@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, prod, max, min, and argmax.
+"""Reductions over axes: sum, prod, max, min, argmax and argmin.
 
 Callers collapse the input to one of three layouts first (see autotape.ops.reductions):
 everything (``*_all``), ``(outer, inner)`` reduced over inner (``*_rows``) or over outer
@@ -109,8 +109,9 @@ def reduce_nd(X, SO, SHAPE, kind, OUT):
 
 
 @kernel(nogil=True)
-def argmax_rows(X, OUT):
-    """X (outer, inner) -> OUT (outer,) int64, first maximum (NaN counts as maximum)."""
+def arg_extremum_rows(X, largest, OUT):
+    """X (outer, inner) -> OUT (outer,) int64: the first maximum (``largest``) or minimum
+    of each row; NaN counts as both, as in NumPy."""
     for r in range(X.shape[0]):
         best = 0
         for c in range(1, X.shape[1]):
@@ -118,6 +119,6 @@ def argmax_rows(X, OUT):
             b = X[r, best]
             if b != b:
                 break
-            if x > b or x != x:
+            if (x > b if largest else x < b) or x != x:
                 best = c
         OUT[r] = best

@@ -6,8 +6,9 @@ import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
-from . import assembly, elementwise, lapack, numpy_dispatch, registry
+from . import assembly, elementwise, lapack, numpy_dispatch, registry, statistics
 from .assembly import *  # noqa: F401,F403  (each family's ``__all__``)
+from .statistics import *  # noqa: F401,F403
 from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,
                        set_seed, uniform, zeros, zeros_like)
 from .elementwise import BINARY as _BINARY
@@ -17,8 +18,8 @@ from .extending import custom_gradient, primitive
 from .indexing import gather, getitem
 from .linalg import matmul, norm
 from .nn import (l2_loss, log_softmax, softmax, sparse_softmax_cross_entropy_with_logits)
-from .reductions import (argmax, reduce_logsumexp, reduce_max, reduce_mean, reduce_min,
-                         reduce_prod, reduce_sum)
+from .reductions import (argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max,
+                         reduce_mean, reduce_min, reduce_prod, reduce_sum)
 from .registry import RegisterGradient, no_gradient
 from .selection import cast, clip_by_value, identity, stop_gradient, where
 from .shape import (broadcast_to, concat, expand_dims, reshape, squeeze, stack, sum_to_shape,
@@ -29,7 +30,7 @@ globals().update(_BINARY)
 subtract, multiply, divide = _BINARY["subtract"], _BINARY["multiply"], _BINARY["divide"]
 truediv = divide
 _tensor._ops = sys.modules[__name__]
-for _family in (assembly, elementwise):
+for _family in (assembly, elementwise, statistics):
     numpy_dispatch.add_functions(_family.NUMPY_FUNCTIONS)
 registry.seal_builtins(untrusted=["CustomGradient"])
 

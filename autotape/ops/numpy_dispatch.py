@@ -193,12 +193,12 @@ def _slogdet(a):
     return SlogdetResult(*_lapack().slogdet(a))
 
 
-def _argmax(a, axis=None, out=None, keepdims=False):
-    if out is not None or keepdims:
-        return NotImplemented
-    if axis is None:
-        return _ops().argmax(_ops().reshape(a, (-1,)), 0)
-    return _ops().argmax(a, axis)
+def _arg_extremum(numpy_function, op_name):
+    def implementation(a, axis=None):
+        if axis is None:  # the index into the flattened array, as in NumPy
+            return getattr(_ops(), op_name)(_ops().reshape(a, (-1,)), 0)
+        return getattr(_ops(), op_name)(a, axis)
+    return numpy_call(numpy_function, implementation)
 
 
 _FUNCTIONS = {
@@ -206,6 +206,10 @@ _FUNCTIONS = {
     np.mean: _reduction(np.mean, "reduce_mean"),
     np.max: _reduction(np.max, "reduce_max"),
     np.min: _reduction(np.min, "reduce_min"),
+    np.amax: _reduction(np.amax, "reduce_max"),
+    np.amin: _reduction(np.amin, "reduce_min"),
+    np.all: _reduction(np.all, "reduce_all"),
+    np.any: _reduction(np.any, "reduce_any"),
     np.prod: _reduction(np.prod, "reduce_prod"),
     np.transpose: lambda a, axes=None: _ops().transpose(a, axes),
     np.reshape: _reshape,
@@ -232,7 +236,8 @@ _FUNCTIONS = {
     np.linalg.slogdet: _slogdet,
     np.linalg.eigh: _eigh,
     np.linalg.eigvalsh: _eigvalsh,
-    np.argmax: _argmax,
+    np.argmax: _arg_extremum(np.argmax, "argmax"),
+    np.argmin: _arg_extremum(np.argmin, "argmin"),
 }
 
 

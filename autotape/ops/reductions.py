@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, min, prod, logsumexp, argmax; over axis None|int|tuple."""
+"""Reductions: sum, mean, max, min, prod, logsumexp, any, all, argmax, argmin; over axis
+None|int|tuple."""
 
 import functools
 import math
@@ -221,25 +222,47 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
         result, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
-def argmax(input, axis=None, output_type=np.int64, name=None):
-    """Index of the largest value along ``axis`` (0 by default, as in TensorFlow)."""
-    x = as_tensor(input)
-    axis = 0 if axis is None else int(axis)
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"argmax: axis {axis} is out of range for a tensor of shape {x.shape}")
-    axis %= x.ndim
-    return run("ArgMax", (x,), {"axis": axis, "output_type": np.dtype(output_type)})
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Whether any element along ``axis`` is true (nonzero); False over an empty axis."""
+    from . import cast, greater
+
+    truth = cast(as_tensor(input_tensor), np.bool_)
+    return greater(reduce_sum(truth, axis, keepdims), 0)
 
 
-def _argmax_forward(a, axis, output_type):
-    moved = np.ascontiguousarray(np.moveaxis(a, axis, -1))
-    rows = moved.reshape(-1, a.shape[axis])
-    if rows.shape[1] == 0:
-        raise ValueError(f"argmax: cannot take the argmax of an empty axis, shape {a.shape}")
-    out = np.empty(rows.shape[0], np.int64)
-    _kernels().argmax_rows(rows, out)
-    return out.reshape(moved.shape[:-1]).astype(output_type)
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Whether every element along ``axis`` is true (nonzero); True over an empty axis."""
+    from . import cast, equal
+
+    falsity = equal(cast(as_tensor(input_tensor), np.bool_), False)
+    return equal(reduce_sum(falsity, axis, keepdims), 0)
 
 
-registry.define("ArgMax", _argmax_forward, "none")
-registry.no_gradient("ArgMax")
+def _arg_extremum(op_type, public_name):
+    def operation(input, axis=None, output_type=np.int64, name=None):
+        """Index of the first extreme value along ``axis`` (0 by default, as in TensorFlow)."""
+        x = as_tensor(input)
+        axis = 0 if axis is None else int(axis)
+        if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"{public_name}: axis {axis} is out of range for a tensor of "
+                             f"shape {x.shape}")
+        return run(op_type, (x,), {"axis": axis % x.ndim,
+                                   "output_type": np.dtype(output_type)})
+
+    def forward(a, axis, output_type):
+        if a.shape[axis] == 0:
+            raise ValueError(f"{public_name}: cannot take the {public_name} of an empty axis, "
+                             f"shape {a.shape}")
+        moved = np.ascontiguousarray(np.moveaxis(a, axis, -1))
+        rows = moved.reshape(-1, a.shape[axis])
+        out = np.empty(rows.shape[0], np.int64)
+        _kernels().arg_extremum_rows(rows, op_type == "ArgMax", out)
+        return out.reshape(moved.shape[:-1]).astype(output_type)
+
+    registry.define(op_type, forward, "none")
+    registry.no_gradient(op_type)
+    return operation
+
+
+argmax = _arg_extremum("ArgMax", "argmax")
+argmin = _arg_extremum("ArgMin", "argmin")
