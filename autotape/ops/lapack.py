@@ -1,5 +1,6 @@
 """Matrix functions whose forward is LAPACK: Cholesky, triangular and general solves, the
-inverse, the determinant and its logarithm, the symmetric eigendecomposition.
+inverse, the determinant and its logarithm, the symmetric eigendecomposition, QR and the
+singular value decomposition (whose reduced form, used by the norms, is in ``linalg``).
 
 Every function works on the matrices in the last two axes, with NumPy's broadcasting of the
 leading ones; integer inputs become float64, as in NumPy. The forwards are NumPy's (SciPy's
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import registry
 from .core import run
-from .linalg import _float, band, matmul, matrix_transpose
+from .linalg import _float, band, matmul, matrix_transpose, reduced_svd
 
 
 def _square(a, what):
@@ -286,3 +287,90 @@ def cholesky_solve(chol, rhs, name=None):
                             adjoint=True)
 
 
+
+
+# --- QR and the singular value decomposition ----------------------------------------------
+def qr(a, full_matrices=False, name=None):
+    """(q, r) with ``a == q @ r``, q's columns orthonormal and r upper triangular, of the
+    matrices (..., m, n) in the last two axes: q (..., m, k), r (..., k, n), k = min(m, n).
+    TensorFlow's ``linalg.qr``; ``full_matrices`` (a square q for m > n) has no gradient
+    that is defined, as q's extra columns are any orthonormal completion: it is refused."""
+    from .shape import concat
+
+    x = _float(a)
+    if x.ndim < 2:
+        raise ValueError(f"qr: expected matrices in the last two axes, got shape {x.shape}")
+    m, n = x.shape[-2:]
+    if full_matrices and m > n:
+        raise NotImplementedError("qr: full_matrices=True for a matrix with more rows than "
+                                  f"columns ({x.shape}) is not differentiable; use the "
+                                  "reduced decomposition")
+    if m >= n:
+        return run("Qr", (x,))
+    # Wide: a = [X | Y] with X square, so q, r_x = qr(X) and r = [r_x | q.T @ Y].
+    q, r = run("Qr", (x[..., :m],))
+    return q, concat([r, matmul(matrix_transpose(q), x[..., m:])], -1)
+
+
+registry.define("Qr", lambda a: _lapack("qr", np.linalg.qr, a), "outputs")
+
+
+@registry.RegisterGradient("Qr", batch_aware=True, accepts_missing=True)
+def _qr_grad(op, gq, gr):
+    # For m >= n (as TensorFlow's QrGrad; Walter and Lehmann 2018, "Algorithmic
+    # differentiation of linear algebra functions with application in optimum experimental
+    # design"): with skew(X) = X - X.T and tril the lower triangle with its diagonal,
+    #     gA = q (gr + tril(skew(q.T gq) + skew(r gr.T)) r^-T) + (gq - q q.T gq) r^-T.
+    from . import zeros_like
+
+    q, r = op.outputs
+    if gq is None and gr is None:
+        return (None,)
+    gq = zeros_like(q) if gq is None else gq
+    gr = zeros_like(r) if gr is None else gr
+
+    def times_inverse_of_r_transposed(x):  # x r^-T, as (r^-1 x.T).T
+        return matrix_transpose(triangular_solve(r, matrix_transpose(x), lower=False))
+
+    qt_gq = matmul(matrix_transpose(q), gq)
+    r_grt = matmul(r, matrix_transpose(gr))
+    lower = band(qt_gq - matrix_transpose(qt_gq) + r_grt - matrix_transpose(r_grt), high=0)
+    return (matmul(q, gr + times_inverse_of_r_transposed(lower))
+            + times_inverse_of_r_transposed(gq - matmul(q, qt_gq)),)
+
+
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """TensorFlow's ``linalg.svd``: s (..., k), largest first, k = min(m, n), and if
+    ``compute_uv`` u (..., m, k) and v (..., n, k) with ``a == u @ diag(s) @ v.T``.
+    ``full_matrices``: square u and v; their extra columns are any orthonormal completion,
+    so for a matrix that is not square only s has a gradient (as in JAX)."""
+    x = _float(tensor)
+    if x.ndim < 2:
+        raise ValueError(f"svd: expected matrices in the last two axes, got shape {x.shape}")
+    if full_matrices and compute_uv and x.shape[-1] != x.shape[-2]:
+        s, u, vh = run("SvdFull", (x,))
+    else:
+        s, u, vh = reduced_svd(x)
+    return (s, u, matrix_transpose(vh)) if compute_uv else s
+
+
+def _full_svd_forward(a):
+    u, s, vh = _lapack("svd", np.linalg.svd, a)
+    return s, u, vh
+
+
+registry.define("SvdFull", _full_svd_forward, "outputs")
+
+
+@registry.RegisterGradient("SvdFull", batch_aware=True, accepts_missing=True)
+def _full_svd_grad(op, gs, gu, gvh):
+    if gu is not None or gvh is not None:
+        raise NotImplementedError(
+            "svd: the singular vectors of full_matrices=True have no gradient for a matrix "
+            f"that is not square (shape {op.inputs[0].shape}): their extra columns are any "
+            "orthonormal completion; use full_matrices=False")
+    if gs is None:
+        return (None,)
+    s, u, vh = op.outputs
+    k = s.shape[-1]
+    return (matmul(u[..., :k] * gs[..., None, :], vh[..., :k, :]),)  # U diag(gs) V^T

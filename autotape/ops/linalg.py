@@ -341,10 +341,10 @@ def _singular_values(tensor):
     if x.ndim < 2:
         raise ValueError(f"norm: singular values need a matrix (or a batch of them), got shape "
                          f"{x.shape}")
-    return _svd(x)[0]
+    return reduced_svd(x)[0]
 
 
-def _svd(tensor):
+def reduced_svd(tensor):
     """The reduced singular value decomposition of the matrices in the last two axes:
     ``(s, u, vh)`` with ``x = u @ (s[..., None] * vh)``. Singular vectors are defined up to
     sign (and, for repeated singular values, up to rotation): a function of them has a
