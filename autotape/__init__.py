@@ -14,7 +14,7 @@ from .kernels import openmp as _openmp
 
 _openmp.prefer_passive_waiting()  # before any library loads an OpenMP runtime, if it can
 
-from . import layers, linalg, math, nn, optimizers, random, testing
+from . import layers, linalg, math, nn, optimizers, random, scipy, testing
 from .dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8)
 from .functional import (grad, gradients_function, hessian, hvp, jacobian, value_and_grad,
                          value_and_gradients_function)

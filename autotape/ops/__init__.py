@@ -7,7 +7,7 @@ import types
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
 from . import (assembly, elementwise, lapack, matrix_functions, numpy_dispatch, registry,
-               statistics)
+               special, statistics)
 from .assembly import *  # noqa: F401,F403  (each family's ``__all__``)
 from .statistics import *  # noqa: F401,F403
 from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,

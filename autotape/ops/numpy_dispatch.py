@@ -46,6 +46,9 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     name = _UFUNC_NAMES.get(ufunc)
     if method == "__call__" and name is not None and not kwargs:
         return getattr(_ops(), name)(*inputs)
+    special_function = _ops().special.ufunc_implementation(ufunc)  # scipy.special's
+    if method == "__call__" and special_function is not None and not kwargs:
+        return special_function(*inputs)
     if method == "reduce" and ufunc is np.add and set(kwargs) <= {"axis", "keepdims"}:
         return _ops().reduce_sum(inputs[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
     what = numpy_name(ufunc) + ("" if method == "__call__" else f".{method}")
