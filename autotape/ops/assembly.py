@@ -492,13 +492,51 @@ registry.define("ArgSort", lambda a, axis: np.argsort(a, axis, kind="stable").as
 registry.no_gradient("ArgSort")
 
 
+# The gather of a sort, by an index tensor known valid (an argsort's): its values are an
+# input of the record, not constants of it, so a tape_function does not trace again for
+# every new order. Its gradient scatters back (adding, for repeated indices), and the
+# scatter's gradient is the gather: every order works.
+def _leading(index, ndim):
+    """The index with size-1 leading axes for the batch axes a batched gradient adds."""
+    return index.reshape((1,) * (ndim - index.ndim) + index.shape)
+
+
+def _scatter_add_forward(g, index, axis, size):
+    index = np.broadcast_to(_leading(index, g.ndim), g.shape)
+    out = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + 1:], g.dtype)
+    key = tuple(index if d == axis else
+                np.arange(n).reshape((1,) * d + (n,) + (1,) * (g.ndim - d - 1))
+                for d, n in enumerate(g.shape))
+    np.add.at(out, key, g)
+    return out
+
+
+registry.define("TakeAlongAxis", lambda x, index, axis: np.take_along_axis(
+    x, _leading(index, x.ndim), axis), "inputs")
+registry.define("ScatterAddAlongAxis", _scatter_add_forward, "inputs")
+
+
+@registry.RegisterGradient("TakeAlongAxis", batch_aware=True)
+def _take_along_axis_grad(op, g):
+    x, index = op.inputs
+    axis = op.attrs["axis"] + len(op.batch)
+    return run("ScatterAddAlongAxis", (g, index),
+               {"axis": axis, "size": x.shape[op.attrs["axis"]]}), None
+
+
+@registry.RegisterGradient("ScatterAddAlongAxis", batch_aware=True)
+def _scatter_add_along_axis_grad(op, g):
+    _, index = op.inputs
+    return run("TakeAlongAxis", (g, index), {"axis": op.attrs["axis"] + len(op.batch)}), None
+
+
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``a`` sorted along ``axis``: gathered by argsort, so that the gradient flows back to
     where each element came from."""
     if order is not None:
         return NotImplemented
     x, axis = _with_axis(a, axis, "sort")
-    return take_along_axis(x, argsort(x, axis), axis)
+    return run("TakeAlongAxis", (x, argsort(x, axis)), {"axis": axis})
 
 
 NUMPY_FUNCTIONS = {
