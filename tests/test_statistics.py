@@ -157,6 +157,8 @@ def test_scan_dtypes_and_errors():
     lambda a: at.cumprod(a, 0, reverse=True),
     lambda a: np.var(a, axis=1, ddof=1),
     lambda a: np.average(a, axis=0, weights=np.array([1.0, 2.0, 3.0])),
+    lambda a: np.median(a, axis=1),
+    lambda a: np.quantile(a, [0.2, 0.7], axis=0),
 ])
 def test_batched_jacobians_equal_rows(f):
     x = at.constant(sample((3, 4), 12))
@@ -172,6 +174,85 @@ def test_batched_jacobians_equal_rows(f):
         rows.append(tape.gradient(yk, x).numpy().reshape(-1))
     assert_close(jacobian, np.array(rows), rtol=1e-12, atol=1e-14)
 
+
+
+METHODS = ["linear", "lower", "higher", "nearest", "midpoint", "hazen", "weibull",
+           "median_unbiased", "normal_unbiased", "interpolated_inverted_cdf"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", AXES)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_median_quantile_percentile(axis, keepdims, dtype):
+    x = sample((3, 4, 2), 20)
+    compare(lambda a: np.median(a, axis=axis, keepdims=keepdims), [x], dtype)
+    compare(lambda a: np.quantile(a, 0.3, axis=axis, keepdims=keepdims), [x], dtype)
+    # (q of the sample's dtype: NumPy's result has the dtype of both)
+    compare(lambda a: np.percentile(a, np.array([5, 50, 95], dtype), axis, keepdims=keepdims),
+            [x], dtype)
+    compare(lambda a: np.quantile(a, np.array([[0.0, 0.25], [0.6, 1.0]], dtype), axis=axis,
+                                  keepdims=keepdims), [x], dtype)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_quantile_methods(method):
+    x = sample((5, 6), 21)
+    compare(lambda a: np.quantile(a, [0.0, 0.1, 0.5, 0.77, 1.0], axis=1, method=method), [x])
+    compare(lambda a: at.percentile(a, 37.5, method=method), [x])
+
+
+def test_median_and_quantile_values_are_numpys_to_the_bit():
+    for n in (1, 2, 5, 6):  # odd and even counts
+        x = sample((3, n), n)
+        assert np.array_equal(np.median(at.constant(x), axis=1).numpy(), np.median(x, axis=1))
+        assert np.array_equal(np.quantile(at.constant(x), [0.3, 0.9], 1).numpy(),
+                              np.quantile(x, [0.3, 0.9], 1))
+    ints = np.array([[3, 1, 2, 8]])
+    assert np.median(at.constant(ints)).dtype == np.float64 and np.median(ints) == 2.5
+    assert np.quantile(at.constant(x.astype(F32)), 0.5).dtype == F32  # a Python q is weak
+    assert np.quantile(at.constant(x.astype(F32)), np.float64(0.5)).dtype == F64
+
+
+def test_quantile_gradient_reaches_q_where_it_interpolates():
+    x = sample((4, 7), 22)
+    for method in ("linear", "hazen", "median_unbiased"):
+        compare(lambda a, q: np.quantile(a, q, axis=1, method=method),
+                [x, np.array([0.13, 0.62, 0.91])])
+    compare(lambda a, q: np.percentile(a, q), [x, np.array([12.0, 64.0])])
+
+
+def test_quantiles_second_order():
+    rng = np.random.default_rng(23)
+    w = rng.normal(size=(2, 3))
+    at.testing.check_gradients(
+        lambda t: at.reduce_sum(np.quantile(t * t, [0.35, 0.8], axis=0) * w),
+        at.constant(sample((5, 3), 24)), order=2)
+    at.testing.check_gradients(lambda t: np.median(at.sin(t)) ** 2,
+                               at.constant(sample((6,), 25)), order=2)
+
+
+def test_quantiles_of_nan_are_nan_and_bad_input_is_refused():
+    x = np.array([[1.0, np.nan, 2.0], [3.0, 1.0, 2.0]])
+    t = at.constant(x)
+    for f in (lambda a: np.median(a, axis=1), lambda a: np.quantile(a, [0.2, 0.5], axis=1),
+              lambda a: np.percentile(a, 90, axis=1, method="lower")):
+        np.testing.assert_array_equal(f(t).numpy(), f(x))
+    with pytest.raises(ValueError, match=r"quantile: Quantiles must be in the range \[0, 1\]"):
+        np.quantile(t, 1.5)
+    with pytest.raises(ValueError, match="percentile: Percentiles must be in the range"):
+        at.percentile(t, [-1.0, 50.0])
+    with pytest.raises(ValueError, match="quantile: 'cubic' is not a valid method"):
+        np.quantile(t, 0.5, method="cubic")
+    with pytest.raises(NotImplementedError, match="quantile: method 'inverted_cdf' is not"):
+        np.quantile(t, 0.5, method="inverted_cdf")
+    with pytest.raises(ValueError, match="quantile: cannot take a quantile of an empty axis"):
+        np.quantile(at.constant(np.ones((2, 0))), 0.5, axis=1)
+    with pytest.warns(RuntimeWarning):  # NumPy's median of nothing: NaN, with its warning
+        assert np.isnan(np.median(at.constant(np.ones((0,)))).numpy())
+    for bad in (lambda: np.quantile(x, 1.5), lambda: np.quantile(x, 0.5, method="cubic"),
+                lambda: np.quantile(np.ones((2, 0)), 0.5, axis=1)):
+        with pytest.raises((ValueError, IndexError)):  # NumPy refuses them too
+            bad()
 
 def test_argmin_any_all():
     x = np.array([[3.0, 1.0, 1.0], [2.0, np.nan, -1.0]])
@@ -226,7 +307,8 @@ def test_tensor_methods_are_numpys():
 def test_inside_a_tape_function():
     def f(a, w):
         return at.reduce_sum(at.cumprod(a, 1) * w) + np.var(a, ddof=1) \
-            + at.reduce_sum(np.cumsum(a * w, axis=0))
+            + at.reduce_sum(np.cumsum(a * w, axis=0)) + np.median(a * w) \
+            + at.reduce_sum(np.quantile(a, [0.3, 0.6], axis=0))
 
     compiled = at.value_and_grad(at.tape_function(f), argnums=(0, 1))
     for seed in (14, 15):

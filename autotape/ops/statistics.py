@@ -8,15 +8,16 @@ import math
 
 import numpy as np
 
-from ..tensor import as_tensor
+from ..recording import concrete
+from ..tensor import Tensor, as_tensor
 from . import registry
 from .core import run
 from .numpy_signatures import numpy_table
 from .reductions import normalize_axes, reduce_max, reduce_min, reduce_sum
-from .shape import concat, reshape
+from .shape import concat, reshape, transpose
 
-__all__ = ["average", "cumprod", "cumsum", "nanmean", "nansum", "ptp", "reduce_std",
-           "reduce_variance", "std", "var"]
+__all__ = ["average", "cumprod", "cumsum", "median", "nanmean", "nansum", "percentile", "ptp",
+           "quantile", "reduce_std", "reduce_variance", "std", "var"]
 
 
 def _floating(x, dtype=None):
@@ -218,7 +219,167 @@ def _numpy_scan(tensorflow_scan):
     return scan
 
 
+# --- medians and quantiles: order statistics of the sorted values ------------------------
+# NumPy's continuous methods, by their (alpha, beta): the sample's q-quantile sits at the
+# virtual index n q + alpha + q (1 - alpha - beta) - 1 of the sorted values, between the two
+# neighbouring elements (both the end one beyond either end).
+_PLOTTING_POSITIONS = {
+    "linear": (1.0, 1.0), "hazen": (0.5, 0.5), "weibull": (0.0, 0.0),
+    "interpolated_inverted_cdf": (0.0, 1.0), "median_unbiased": (1 / 3, 1 / 3),
+    "normal_unbiased": (3 / 8, 3 / 8),
+}
+# The methods that pick one element (or the midpoint of two) for index (n - 1) q.
+_PICKS = {"lower": np.floor, "higher": np.ceil, "nearest": np.around, "midpoint": None}
+
+
+def _sorted_along_last(x, axes):
+    """x's values at ``axes`` merged into one last axis and sorted there (NaNs last)."""
+    from .assembly import sort
+
+    others = [i for i in range(x.ndim) if i not in axes]
+    moved = transpose(x, others + list(axes)) if others + list(axes) != list(range(x.ndim)) \
+        else x
+    merged = reshape(moved, tuple(x.shape[i] for i in others) + (_count(x, axes),))
+    return sort(merged, -1)
+
+
+def _virtual_index(q, n, method):
+    """Where in the n sorted values q's quantile sits, NumPy's arithmetic (the same
+    operators on an array of q or on a tensor: recorded then, so the gradient reaches q)."""
+    if method == "linear":  # NumPy's own form for it, for its rounding
+        return (n - 1) * q
+    alpha, beta = _PLOTTING_POSITIONS[method]
+    return n * q + (alpha + q * (1 - alpha - beta)) - 1
+
+
+def _neighbours(q, n, method):
+    """(lower index, upper index, the weight of the upper one) for each q: the indices as
+    int arrays, the weight an array, or a tensor when q is one."""
+    values = np.asarray(concrete(q, "quantile: q") if isinstance(q, Tensor) else q,
+                        np.float64)
+    if method in _PICKS:
+        position = (n - 1) * values
+        lower, upper = np.floor(position), np.ceil(position)
+        if method == "midpoint":
+            return lower.astype(np.int64), upper.astype(np.int64), np.where(
+                lower == upper, 0.0, 0.5)
+        index = _PICKS[method](position).astype(np.int64)
+        return index, index, np.zeros(values.shape)
+    virtual = _virtual_index(q if isinstance(q, Tensor) else values, n, method)
+    previous = np.floor(_virtual_index(values, n, method))
+    # Beyond either end both neighbours are the end value (the weight then does not matter).
+    lower = np.clip(previous, 0, n - 1).astype(np.int64)
+    upper = np.clip(previous + 1, 0, n - 1).astype(np.int64)
+    return lower, upper, virtual - previous
+
+
+def _lerp(a, b, t):
+    """a + (b - a) t, from b's end where t >= 1/2 (NumPy's _lerp, for its rounding)."""
+    from . import where
+
+    difference = b - a
+    return where(t >= 0.5, b - difference * (1 - t), a + difference * t)
+
+
+def _check_method(method, what):
+    if method not in _PLOTTING_POSITIONS and method not in _PICKS:
+        if method in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation"):
+            raise NotImplementedError(f"{what}: method {method!r} is not supported yet "
+                                      f"(the supported ones: {_METHODS})")
+        raise ValueError(f"{what}: {method!r} is not a valid method. Use one of: {_METHODS}")
+
+
+_METHODS = ", ".join(list(_PLOTTING_POSITIONS) + list(_PICKS))
+
+
+def _floating_for_quantile(a, q):
+    """a as a float tensor of NumPy's dtype for its quantiles at q (a Python number q is
+    weak: a float32 sample keeps float32)."""
+    q_dtype = q.dtype if isinstance(q, Tensor) else q if isinstance(q, (int, float)) \
+        else np.asarray(q).dtype
+    x = _floating(a)
+    return as_tensor(x, np.result_type(x.dtype, q_dtype))
+
+
+def _at(values, index):
+    from .indexing import getitem
+
+    return getitem(values, (Ellipsis, np.reshape(index, (-1,))))
+
+
+def _propagating_nan(result, values):
+    """A NaN sorts last: where the last value is NaN, so is every order statistic (NumPy's
+    rule)."""
+    from . import is_nan, where
+
+    last = _at(values, [-1])
+    return where(is_nan(last), last, result)
+
+
+def _quantile(a, q, axis, method, keepdims, what):
+    _check_method(method, what)
+    x = _floating_for_quantile(a, q)
+    axes = normalize_axes(axis, x.ndim, what)
+    n = _count(x, axes)
+    if n == 0:
+        raise ValueError(f"{what}: cannot take a quantile of an empty axis (shape {x.shape})")
+    values = _sorted_along_last(x, axes)
+    lower, upper, weight = _neighbours(q, n, method)
+    weight = reshape(as_tensor(weight, x.dtype), (-1,)) if isinstance(weight, Tensor) \
+        else np.reshape(weight, (-1,)).astype(x.dtype)
+    result = _propagating_nan(_lerp(_at(values, lower), _at(values, upper), weight), values)
+    return _quantiles_first(result, x.shape, axes, np.shape(q), keepdims)
+
+
+def _quantiles_first(result, shape, axes, q_shape, keepdims):
+    """(kept axes..., q's) -> (q's axes..., kept axes, with size-1 reduced axes if
+    ``keepdims``), NumPy's layout."""
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape)) if keepdims \
+        else tuple(n for i, n in enumerate(shape) if i not in axes)
+    k = result.ndim - 1
+    moved = transpose(result, [k] + list(range(k))) if k else result
+    return reshape(moved, tuple(q_shape) + kept)
+
+
+def quantile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=False):
+    """NumPy's quantile (q in [0, 1]) by sorting: the gradient goes to the one or two
+    elements each quantile is made of (and, for the interpolating methods, to q when it is a
+    tensor). ``overwrite_input`` is accepted: the input is never changed."""
+    values = np.asarray(concrete(q, "quantile: q") if isinstance(q, Tensor) else q)
+    if not np.all((values >= 0) & (values <= 1)):
+        raise ValueError("quantile: Quantiles must be in the range [0, 1]")
+    return _quantile(a, q, axis, method, keepdims, "quantile")
+
+
+def percentile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=False):
+    """NumPy's percentile: the quantile at q / 100 (q in [0, 100])."""
+    values = np.asarray(concrete(q, "percentile: q") if isinstance(q, Tensor) else q)
+    if not np.all((values >= 0) & (values <= 100)):
+        raise ValueError("percentile: Percentiles must be in the range [0, 100]")
+    fraction = q / 100 if isinstance(q, Tensor) else np.true_divide(q, 100)
+    if not isinstance(q, Tensor) and isinstance(q, (int, float)):
+        fraction = float(fraction)  # a Python number stays weak for the result's dtype
+    return _quantile(a, fraction, axis, method, keepdims, "percentile")
+
+
+def median(a, axis=None, keepdims=False, overwrite_input=False):
+    """NumPy's median: the middle element, or the mean of the two middle ones (computed as
+    NumPy does, so the values agree to the bit). Of an empty axis it is NaN, with NumPy's
+    warning."""
+    x = _floating(a)
+    axes = normalize_axes(axis, x.ndim, "median")
+    n = _count(x, axes)
+    if n == 0:
+        return as_tensor(np.median(np.zeros(x.shape, x.dtype), axis, keepdims=keepdims))
+    values = _sorted_along_last(x, axes)
+    middle = _at(values, [(n - 1) // 2])
+    if n % 2 == 0:
+        middle = (middle + _at(values, [n // 2])) / np.array(2, x.dtype)
+    return _quantiles_first(_propagating_nan(middle, values), x.shape, axes, (), keepdims)
+
+
 NUMPY_FUNCTIONS = numpy_table([
     (np.var, var), (np.std, std), (np.average, average), (np.ptp, ptp), (np.nansum, nansum),
     (np.nanmean, nanmean), (np.cumsum, _numpy_scan(cumsum)), (np.cumprod, _numpy_scan(cumprod)),
+    (np.median, median), (np.quantile, quantile), (np.percentile, percentile),
 ])
