@@ -28,6 +28,9 @@ UNARY = [  # (name, domain)
 ]
 BINARY = [("xlogy", REAL, POSITIVE), ("xlog1py", REAL, UNIT), ("beta", POSITIVE, POSITIVE[0]),
           ("betaln", POSITIVE, POSITIVE[:, :1])]
+# Differentiable in their last argument only (the others are constants here).
+INCOMPLETE = [("gammainc", (POSITIVE[0] + 1,), POSITIVE), ("gammaincc", (2.5,), POSITIVE),
+              ("betainc", (2.5, POSITIVE[:, :1]), UNIT), ("stdtr", (3.5,), REAL)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -41,6 +44,16 @@ def test_special_ufuncs_through_numpys_protocol(name, domain, dtype):
 @pytest.mark.parametrize("name, a, b", BINARY)
 def test_binary_special_ufuncs(name, a, b, dtype):
     compare(getattr(scipy.special, name), [a, b], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, constants, x", INCOMPLETE)
+def test_incomplete_gamma_beta_and_t_distribution_functions(name, constants, x, dtype):
+    f = getattr(scipy.special, name)
+    constants = [np.asarray(c, dtype) for c in constants]
+    compare(lambda u: f(*constants, u), [x], dtype)
+    at.testing.check_gradients(lambda u: getattr(at.scipy.special, name)(*constants, u),
+                               at.constant(x[0].astype(F64)), order=2)
 
 
 @pytest.mark.parametrize("name, domain", [(n, d) for n, d in UNARY if n != "psi"])
@@ -122,6 +135,51 @@ def test_other_distributions(dtype):
     compare(_both(lambda mu: S.poisson.logpmf(k, mu), lambda mu: T.poisson.logpmf(k, mu)),
             [POSITIVE[0, :3] + 1], dtype)
 
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["cdf", "logcdf"])
+def test_distribution_functions(name, dtype):
+    """Differentiable in x, loc, scale (and Poisson's mu); the shape parameters are
+    constants here (their gradients raise: see the next test)."""
+    S, T = at.scipy.stats, scipy.stats
+    df, a, b = (POSITIVE[0] + 1).astype(dtype), (POSITIVE + 1).astype(dtype), dtype(2.5)
+    compare(_both(lambda x, loc, s: getattr(S.t, name)(x, df, loc, s),
+                  lambda x, loc, s: getattr(T.t, name)(x, df, loc, s)),
+            [REAL, REAL[0], POSITIVE[1]], dtype)
+    compare(_both(lambda x, s: getattr(S.gamma, name)(x, a, scale=s),
+                  lambda x, s: getattr(T.gamma, name)(x, a, scale=s)),
+            [POSITIVE, POSITIVE[1]], dtype)
+    compare(_both(lambda x: getattr(S.beta, name)(x, a, b),
+                  lambda x: getattr(T.beta, name)(x, a, b)), [UNIT], dtype)
+    k = np.array([0.0, 1.0, 3.5], dtype)
+    compare(_both(lambda mu: getattr(S.poisson, name)(k, mu),
+                  lambda mu: getattr(T.poisson, name)(k, mu)), [POSITIVE[0, :3] + 1], dtype)
+
+
+def test_distribution_functions_outside_the_support_and_shape_gradients():
+    S, T = at.scipy.stats, scipy.stats
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    assert_close(S.gamma.cdf(x, 2.0).numpy(), T.gamma.cdf(x, 2.0), rtol=1e-12)
+    assert_close(S.beta.cdf(x, 2.0, 3.0).numpy(), T.beta.cdf(x, 2.0, 3.0), rtol=1e-12)
+    assert_close(S.poisson.cdf(x * 2, 1.5).numpy(), T.poisson.cdf(x * 2, 1.5), rtol=1e-12)
+    at.testing.check_gradients(lambda u: S.gamma.cdf(u, 2.5), at.constant([0.4, 1.3]),
+                               order=2)
+    at.testing.check_gradients(lambda u: S.t.cdf(u, 4.0), at.constant([-0.4, 1.3]), order=2)
+    shape = at.constant(2.0)
+    for f in (lambda: S.gamma.cdf(x, shape), lambda: S.t.cdf(x, shape),
+              lambda: S.beta.cdf(x, 2.0, shape)):
+        with at.GradientTape() as tape:
+            tape.watch(shape)
+            y = at.reduce_sum(f())
+        with pytest.raises(NotImplementedError, match="the derivative with respect to "
+                                                      "argument [01] is not implemented"):
+            tape.gradient(y, shape)
+    k = at.constant([0.0, 2.0])
+    with at.GradientTape() as tape:  # a step function of k: no gradient, and no error
+        tape.watch(k)
+        y = at.reduce_sum(S.poisson.cdf(k, 1.5))
+    assert tape.gradient(y, k) is None
 
 def test_outside_the_support():
     S, T = at.scipy.stats, scipy.stats

@@ -42,8 +42,25 @@ def _where_nonzero(x, value, otherwise):
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2 * math.pi)
 
-# function -> its partial derivatives (None: not differentiable in that argument), from its
-# arguments and its value y.
+# Where a function's derivative in an argument has no formula here (the incomplete gamma
+# and beta functions' in their shape parameters): asking for that gradient is an error,
+# never a silent zero.
+NO_FORMULA = object()
+
+
+def _incomplete_gamma_density(a, x):
+    """d/dx of the regularized lower incomplete gamma P(a, x): x**(a-1) e**-x / Gamma(a)."""
+    return _ops().exp(xlogy(a - 1, x) - x - gammaln(a))
+
+
+def _t_density(df, t):
+    half = (df + 1) / 2
+    return _ops().exp(gammaln(half) - gammaln(df / 2) - 0.5 * _ops().log(df * math.pi)
+                      - half * _ops().log1p(t * t / df))
+
+
+# function -> its partial derivatives (None: not differentiable in that argument, as an
+# integer order; NO_FORMULA: see above), from its arguments and its value y.
 DERIVATIVES = {
     "gammaln": lambda x, y: (digamma(x),),
     "gamma": lambda x, y: (y * digamma(x),),
@@ -68,6 +85,12 @@ DERIVATIVES = {
     "betaln": lambda a, b, y: (digamma(a) - digamma(a + b), digamma(b) - digamma(a + b)),
     "beta": lambda a, b, y: (y * (digamma(a) - digamma(a + b)),
                              y * (digamma(b) - digamma(a + b))),
+    # the distribution functions of the gamma, beta and t distributions: their densities
+    "gammainc": lambda a, x, y: (NO_FORMULA, _incomplete_gamma_density(a, x)),
+    "gammaincc": lambda a, x, y: (NO_FORMULA, -_incomplete_gamma_density(a, x)),
+    "betainc": lambda a, b, x, y: (NO_FORMULA, NO_FORMULA, _ops().exp(
+        xlogy(a - 1, x) + xlog1py(b - 1, -x) - betaln(a, b))),
+    "stdtr": lambda df, t, y: (NO_FORMULA, _t_density(df, t)),
 }
 # The i0e/i1e derivatives at 0 take sign(0) = 0, the mean of the one-sided derivatives of
 # their e^-|x| factor.
@@ -102,7 +125,14 @@ registry.define("SpecialFunction", _forward, "both")
 def _special_grad(op, g):
     from .shape import sum_to_shape
 
-    partials = DERIVATIVES[op.attrs["function"]](*op.inputs, op.outputs[0])
+    function = op.attrs["function"]
+    partials = DERIVATIVES[function](*op.inputs, op.outputs[0])
+    for k, (d, needed) in enumerate(zip(partials, op.needs_gradient)):
+        if d is NO_FORMULA and needed:
+            raise NotImplementedError(
+                f"{function}: the derivative with respect to argument {k} is not implemented "
+                f"(only the last argument's); pass it as a constant or under stop_gradient")
+    partials = [None if d is NO_FORMULA else d for d in partials]
     return [None if d is None else sum_to_shape(g * d, op.batch + x.shape,
                                                 batch_dims=len(op.batch))
             for x, d in zip(op.inputs, partials)]
@@ -121,6 +151,7 @@ gammaln, gamma, digamma, erf, erfc, erfinv, erfcinv, logit, ndtr, ndtri, log_ndt
                "log_ndtr".split())
 i0, i1, i0e, i1e, xlogy, xlog1py, beta, betaln = map(
     _function, "i0 i1 i0e i1e xlogy xlog1py beta betaln".split())
+gammainc, gammaincc, betainc, stdtr = map(_function, "gammainc gammaincc betainc stdtr".split())
 
 
 def polygamma(n, x):

@@ -7,14 +7,15 @@ import numpy as np
 
 from .. import ops
 from ..ops.reductions import normalize_axes
-from ..ops.special import (beta, betaln, digamma, erf, erfc, erfcinv, erfinv, expit, gamma,
-                           gammaln, i0, i0e, i1, i1e, log_ndtr, logit, ndtr, ndtri, polygamma,
-                           xlog1py, xlogy)
+from ..ops.special import (beta, betainc, betaln, digamma, erf, erfc, erfcinv, erfinv, expit,
+                           gamma, gammainc, gammaincc, gammaln, i0, i0e, i1, i1e, log_ndtr,
+                           logit, ndtr, ndtri, polygamma, stdtr, xlog1py, xlogy)
 from ..tensor import as_tensor
 
-__all__ = ["beta", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit", "gamma",
-           "gammaln", "i0", "i0e", "i1", "i1e", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "softmax", "xlog1py", "xlogy"]
+__all__ = ["beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
+           "gamma", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log_ndtr",
+           "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "softmax",
+           "stdtr", "xlog1py", "xlogy"]
 psi = digamma
 
 

@@ -1,7 +1,10 @@
-"""``at.scipy.stats``: log-densities, densities and (for the normal) distribution functions,
-differentiable in every argument, with SciPy's signatures (``loc``, ``scale``), as JAX's
-``jax.scipy.stats``. Outside a distribution's support the log-density is -inf (the density
-0) with a zero gradient, as in SciPy's values."""
+"""``at.scipy.stats``: log-densities, densities and distribution functions with SciPy's
+signatures (``loc``, ``scale``), as JAX's ``jax.scipy.stats``. Outside a distribution's
+support the log-density is -inf (the density 0) with a zero gradient, as in SciPy's values.
+Everything is differentiable in every argument, but for the distribution functions of t,
+gamma and beta in their shape parameters (df, a, b): asking for those gradients raises
+NotImplementedError (the incomplete gamma and beta functions' derivatives there have no
+closed form)."""
 
 import math
 import types
@@ -92,7 +95,18 @@ def _t_logpdf(x, df, loc=0, scale=1):
             - ops.log(scale) - half * ops.log1p(z * z / df))
 
 
-t = _namespace("t", logpdf=_t_logpdf, pdf=_exp_of(_t_logpdf))
+def _t_cdf(x, df, loc=0, scale=1):
+    z, _ = _standardized(x, loc, scale)
+    (df,) = _floats(df)
+    return special.stdtr(df, z)
+
+
+def _log_of(function):
+    return lambda *args, **kwargs: ops.log(function(*args, **kwargs))
+
+
+t = _namespace("t", logpdf=_t_logpdf, pdf=_exp_of(_t_logpdf), cdf=_t_cdf,
+               logcdf=_log_of(_t_cdf))
 
 
 # --- gamma -----------------------------------------------------------------------------------------
@@ -106,7 +120,15 @@ def _gamma_logpdf(x, a, loc=0, scale=1):
     return _within(ops.greater_equal(z, 0), log_density)
 
 
-gamma = _namespace("gamma", logpdf=_gamma_logpdf, pdf=_exp_of(_gamma_logpdf))
+def _gamma_cdf(x, a, loc=0, scale=1):
+    z, _ = _standardized(x, loc, scale)
+    (a,) = _floats(a)
+    inside = ops.greater_equal(z, 0)
+    return ops.where(inside, special.gammainc(a, ops.where(inside, z, 1.0)), 0.0)
+
+
+gamma = _namespace("gamma", logpdf=_gamma_logpdf, pdf=_exp_of(_gamma_logpdf), cdf=_gamma_cdf,
+                   logcdf=_log_of(_gamma_cdf))
 
 
 # --- beta ------------------------------------------------------------------------------------------
@@ -121,7 +143,16 @@ def _beta_logpdf(x, a, b, loc=0, scale=1):
     return _within(_both(ops.greater_equal(z, 0), ops.less_equal(z, 1)), log_density)
 
 
-beta = _namespace("beta", logpdf=_beta_logpdf, pdf=_exp_of(_beta_logpdf))
+def _beta_cdf(x, a, b, loc=0, scale=1):
+    z, _ = _standardized(x, loc, scale)
+    a, b = _floats(a, b)
+    inside = _both(ops.greater(z, 0), ops.less(z, 1))
+    outside = ops.cast(ops.greater(z, 0), z.dtype)  # 0 below the support, 1 above it
+    return ops.where(inside, special.betainc(a, b, ops.where(inside, z, 0.5)), outside)
+
+
+beta = _namespace("beta", logpdf=_beta_logpdf, pdf=_exp_of(_beta_logpdf), cdf=_beta_cdf,
+                  logcdf=_log_of(_beta_cdf))
 
 
 # --- Poisson ---------------------------------------------------------------------------------------
@@ -136,7 +167,17 @@ def _poisson_logpmf(k, mu, loc=0):
                    log_mass)
 
 
-poisson = _namespace("poisson", logpmf=_poisson_logpmf, pmf=_exp_of(_poisson_logpmf))
+def _poisson_cdf(k, mu, loc=0):
+    """P(K <= k) = Q(floor(k - loc) + 1, mu), the upper regularized incomplete gamma: its
+    derivative in mu is minus the mass at floor(k - loc); in k it is 0 (a step function)."""
+    k, mu, loc = _floats(k, mu, loc)
+    n = ops.stop_gradient(ops.floor(k - loc))
+    inside = ops.greater_equal(n, 0)
+    return ops.where(inside, special.gammaincc(ops.where(inside, n, 0.0) + 1, mu), 0.0)
+
+
+poisson = _namespace("poisson", logpmf=_poisson_logpmf, pmf=_exp_of(_poisson_logpmf),
+                     cdf=_poisson_cdf, logcdf=_log_of(_poisson_cdf))
 
 
 # --- multivariate normal ---------------------------------------------------------------------------
