@@ -126,8 +126,16 @@ MATH_NAMES = (
     "asin acos atan sinh cosh tanh abs sign floor round maximum minimum where clip_by_value "
     "reduce_sum reduce_mean reduce_max reduce_min reduce_prod reduce_logsumexp matmul "
     "transpose reshape concat stack expand_dims squeeze broadcast_to tile gather cast "
-    "stop_gradient identity norm argmax equal greater less"
+    "stop_gradient identity norm argmax equal greater less "
+    "acosh asinh atanh atan2 ceil reciprocal is_nan is_inf is_finite argmin reduce_any "
+    "reduce_all reduce_std reduce_variance cumsum cumprod"
 ).split()
+SPECIAL_MATH_NAMES = {  # at.math (TensorFlow's names) -> at.scipy.special (SciPy's)
+    "lgamma": "gammaln", "digamma": "digamma", "polygamma": "polygamma", "erf": "erf",
+    "erfc": "erfc", "erfinv": "erfinv", "ndtri": "ndtri", "xlogy": "xlogy",
+    "xlog1py": "xlog1py", "bessel_i0": "i0", "bessel_i0e": "i0e", "bessel_i1": "i1",
+    "bessel_i1e": "i1e", "igamma": "gammainc", "igammac": "gammaincc", "betainc": "betainc",
+}
 NN_NAMES = "sigmoid softplus relu elu tanh softmax log_softmax l2_loss sparse_softmax_cross_entropy_with_logits".split()
 
 
@@ -140,6 +148,11 @@ def test_operation_exists_top_level_and_in_math(name):
 @pytest.mark.parametrize("name", NN_NAMES)
 def test_nn_operation_exists(name):
     assert callable(getattr(at.nn, name))
+
+
+@pytest.mark.parametrize("name, scipy_name", sorted(SPECIAL_MATH_NAMES.items()))
+def test_special_functions_under_tensorflow_names(name, scipy_name):
+    assert getattr(at.math, name) is getattr(at.scipy.special, scipy_name)
 
 
 def test_math_namespace_computes_the_same_as_top_level():
