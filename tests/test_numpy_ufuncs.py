@@ -415,3 +415,66 @@ def test_compiled_reverse_pass_over_new_ops_equals_the_general_one(monkeypatch):
     assert ran == [True]  # not even tried
     for c, g in zip(compiled, general):
         np.testing.assert_allclose(c.numpy(), g.numpy(), rtol=1e-14, atol=1e-300)
+
+
+# --- the remaining float ufuncs: fmod, ldexp, frexp, modf, divmod; the logical ones -------
+@pytest.mark.parametrize("dtype", [F64, F32])
+def test_fmod_ldexp_frexp_modf_divmod(dtype):
+    a, b = sample((3, 4), 30) * 3, sample((4,), 31)
+    compare(np.fmod, [a, b], dtype)  # d/da 1, d/db -trunc(a / b)
+    exponents = np.array([-3, 0, 2, 5])
+    compare(lambda x: np.ldexp(x, exponents), [a], dtype)
+    compare(lambda x: np.frexp(x)[0], [a], dtype)
+    compare(lambda x: np.modf(x)[0], [a], dtype)
+    for function in (np.frexp, np.modf, np.divmod):
+        args = (a.astype(dtype), b.astype(dtype))[:2 if function is np.divmod else 1]
+        got = function(*[at.constant(v) for v in args])
+        for g, e in zip(got, function(*args)):
+            assert isinstance(g, at.Tensor) and g.dtype == e.dtype
+            np.testing.assert_array_equal(g.numpy(), e)
+
+
+def test_float_function_edges_are_numpys():
+    x = np.array([-2.0, -0.0, 0.0, 0.5, -INF, INF, NAN, 5e-324, 1e308, -1.75])
+    for function in (np.modf, np.frexp):
+        for got, expected in zip(function(at.constant(x)), function(x)):
+            np.testing.assert_array_equal(got.numpy(), expected)
+            np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(expected))
+    exponents = np.array([1, -1074, 2000, -2000, 3, 0, 1, 1074, -1, 1])
+    np.testing.assert_array_equal(np.ldexp(at.constant(x), exponents).numpy(),
+                                  np.ldexp(x, exponents))  # exact, no intermediate overflow
+    a, b = np.array([7.0, -7.0, 7.0, INF, 1.0]), np.array([-2.0, 2.0, 0.0, 2.0, INF])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(np.fmod(at.constant(a), b).numpy(), np.fmod(a, b))
+    ints = np.array([7, -7, 9])
+    assert np.fmod(at.constant(ints), 4).dtype == np.fmod(ints, 4).dtype
+    np.testing.assert_array_equal(np.fmod(at.constant(ints), 4).numpy(), np.fmod(ints, 4))
+    with pytest.raises(TypeError, match="ldexp: the exponent must be an integer"):
+        at.ldexp(1.0, 2.5)
+
+
+def test_ldexp_and_frexp_gradients_are_exact_to_higher_orders():
+    x = at.constant([0.3, -1.7, 6.0])
+    with at.GradientTape() as outer:
+        outer.watch(x)
+        with at.GradientTape() as inner:
+            inner.watch(x)
+            y = at.reduce_sum(np.ldexp(x * x, np.array([3, -2, 10])))
+        g = inner.gradient(y, x)
+    np.testing.assert_array_equal(g.numpy(), 2 * x.numpy() * np.array([8, 0.25, 1024]))
+    np.testing.assert_array_equal(outer.gradient(g, x).numpy(), [16, 0.5, 2048])
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        mantissa, _ = np.frexp(x)
+    np.testing.assert_array_equal(tape.gradient(mantissa, x).numpy(), [2.0, 0.5, 0.125])
+
+
+def test_logical_ufuncs_and_conjugate():
+    a = np.array([[0.0, 1.5, -2.0], [NAN, 0.0, 3.0]])
+    b = np.array([1.0, 0.0, 0.0])
+    for function in (np.logical_and, np.logical_or, np.logical_xor):
+        got = function(at.constant(a), b)
+        assert isinstance(got, at.Tensor) and got.dtype == np.bool_
+        np.testing.assert_array_equal(got.numpy(), function(a, b))
+    np.testing.assert_array_equal(np.logical_not(at.constant(a)).numpy(), np.logical_not(a))
+    compare(np.conjugate, [sample((2, 3), 32)])  # real tensors: the identity

@@ -6,8 +6,8 @@ import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
-from . import (assembly, elementwise, lapack, matrix_functions, numpy_dispatch, products,
-               registry, special, statistics)
+from . import (assembly, elementwise, float_functions, lapack, matrix_functions,
+               numpy_dispatch, products, registry, special, statistics)
 from .assembly import *  # noqa: F401,F403  (each family's ``__all__``)
 from .products import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
@@ -17,6 +17,8 @@ from .elementwise import BINARY as _BINARY
 from .elementwise import UNARY as _UNARY
 from .elementwise import add_into
 from .extending import custom_gradient, primitive
+from .float_functions import (fmod, frexp, ldexp, logical_and, logical_not, logical_or,
+                              logical_xor, modf)
 from .indexing import gather, getitem
 from .linalg import matmul, norm
 from .nn import (l2_loss, log_softmax, softmax, sparse_softmax_cross_entropy_with_logits)
@@ -34,6 +36,8 @@ truediv = divide
 _tensor._ops = sys.modules[__name__]
 for _family in (assembly, elementwise, matrix_functions, products, statistics):
     numpy_dispatch.add_functions(_family.NUMPY_FUNCTIONS)
+for _family in (float_functions,):
+    numpy_dispatch.add_ufuncs(_family.UFUNCS)
 registry.seal_builtins(untrusted=["CustomGradient"])
 
 # The operations, not this package's modules (``at.nn`` is autotape.nn, not ops.nn).

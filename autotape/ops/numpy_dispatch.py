@@ -39,13 +39,29 @@ _UFUNC_NAMES = {
     np.float_power: "float_power", np.fmax: "fmax", np.fmin: "fmin", np.copysign: "copysign",
     np.trunc: "trunc", np.ceil: "ceil", np.heaviside: "heaviside", np.signbit: "signbit",
     np.isnan: "is_nan", np.isinf: "is_inf", np.isfinite: "is_finite",
+    np.conjugate: "positive",  # tensors are real
 }
+
+
+# ufunc -> autotape function, from the operation families' own ``UFUNCS`` tables.
+_UFUNC_FUNCTIONS = {}
+
+
+def add_ufuncs(table):
+    """Route the NumPy ufuncs of ``table`` (ufunc -> function) to autotape, when called
+    without keyword arguments."""
+    clash = set(table) & (set(_UFUNC_FUNCTIONS) | set(_UFUNC_NAMES))
+    if clash:
+        raise KeyError(f"NumPy ufuncs routed twice: {sorted(map(numpy_name, clash))}")
+    _UFUNC_FUNCTIONS.update(table)
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
     name = _UFUNC_NAMES.get(ufunc)
     if method == "__call__" and name is not None and not kwargs:
         return getattr(_ops(), name)(*inputs)
+    if method == "__call__" and ufunc in _UFUNC_FUNCTIONS and not kwargs:
+        return _UFUNC_FUNCTIONS[ufunc](*inputs)
     special_function = _ops().special.ufunc_implementation(ufunc)  # scipy.special's
     if method == "__call__" and special_function is not None and not kwargs:
         return special_function(*inputs)
