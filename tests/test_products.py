@@ -410,3 +410,28 @@ def test_random_einsum_against_numpy(call):
     numeric = numeric_grad(_einsum(subscripts), *arrays, weights=weights)
     for g, n in zip(grads, numeric):
         assert_close(g, n, rtol=1e-6, atol=1e-8, what=subscripts)
+
+
+VECTOR_GUFUNCS = [(name, shapes) for name, shapes in [
+    ("vecdot", [(2, 3), (3,)]), ("vecdot", [(4, 1, 3), (2, 3)]),
+    ("matvec", [(2, 3), (3,)]), ("matvec", [(4, 2, 3), (1, 3)]),
+    ("vecmat", [(3,), (3, 2)]), ("vecmat", [(4, 3), (1, 3, 2)]),
+] if hasattr(np, name)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, shapes", VECTOR_GUFUNCS)
+def test_numpys_vector_gufuncs(name, shapes, dtype):
+    compare(getattr(np, name), [sample(s, k) for k, s in enumerate(shapes)], dtype)
+
+
+def test_vector_gufunc_errors():
+    x = at.constant(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"vecdot: core axes of sizes 3 and 2"):
+        at.vecdot(x, np.ones(2))
+    with pytest.raises(ValueError, match=r"matvec: the first operand needs matrices"):
+        at.matvec(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"vecmat: the second operand needs matrices"):
+        at.vecmat(np.ones(3), np.ones(3))
+    compare(lambda a, b: at.vecdot(a, b, axis=0) if isinstance(a, at.Tensor)
+            else np.vecdot(a, b, axis=0), [sample((3, 2), 1), sample((3, 1), 2)])

@@ -36,7 +36,7 @@ truediv = divide
 _tensor._ops = sys.modules[__name__]
 for _family in (assembly, elementwise, matrix_functions, products, statistics):
     numpy_dispatch.add_functions(_family.NUMPY_FUNCTIONS)
-for _family in (float_functions,):
+for _family in (float_functions, products):
     numpy_dispatch.add_ufuncs(_family.UFUNCS)
 registry.seal_builtins(untrusted=["CustomGradient"])
 

@@ -18,7 +18,8 @@ from .numpy_signatures import numpy_table
 from .reductions import reduce_sum
 from .shape import reshape, stack, transpose
 
-__all__ = ["einsum", "tensordot", "inner", "outer", "vdot", "kron", "cross"]
+__all__ = ["einsum", "tensordot", "inner", "outer", "vdot", "kron", "cross", "vecdot", "matvec",
+           "vecmat"]
 
 
 def _promoted(values):
@@ -383,6 +384,53 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     axisc = _axis(axisc, c.ndim, "cross: axisc")
     return _permuted(c, list(range(axisc)) + [c.ndim - 1] + list(range(axisc, c.ndim - 1)))
 
+
+
+# --- NumPy 2's vector gufuncs ------------------------------------------------------------------
+def _core_sizes(x, y, x_axis, y_axis, what):
+    """The operands promoted, checked to share the size of their core axes."""
+    x, y = _promoted([x, y])
+    for t, role in ((x, "first"), (y, "second")):
+        if t.ndim == 0:
+            raise ValueError(f"{what}: the {role} operand needs at least one axis")
+    if x.shape[x_axis] != y.shape[y_axis]:
+        raise ValueError(f"{what}: core axes of sizes {x.shape[x_axis]} and {y.shape[y_axis]} "
+                         f"do not match (shapes {x.shape} and {y.shape})")
+    return x, y
+
+
+def vecdot(x1, x2, axis=-1):
+    """``np.vecdot``: the dot products of the vectors along ``axis`` (real: no conjugate),
+    other axes broadcast."""
+    from . import multiply
+
+    x, y = _core_sizes(x1, x2, axis, axis, "vecdot")
+    return reduce_sum(multiply(x, y), axis)
+
+
+def matvec(x1, x2):
+    """``np.matvec``: the matrices of x1 (..., m, n) times the vectors of x2 (..., n)."""
+    from .shape import expand_dims
+
+    x, y = _core_sizes(x1, x2, -1, -1, "matvec")
+    if x.ndim < 2:
+        raise ValueError(f"matvec: the first operand needs matrices, got shape {x.shape}")
+    return getitem(matmul(x, expand_dims(y, -1)), (Ellipsis, 0))
+
+
+def vecmat(x1, x2):
+    """``np.vecmat``: the vectors of x1 (..., n) times the matrices of x2 (..., n, m)."""
+    from .shape import expand_dims
+
+    x, y = _core_sizes(x1, x2, -1, -2 if np.ndim(x2) >= 2 else -1, "vecmat")
+    if y.ndim < 2:
+        raise ValueError(f"vecmat: the second operand needs matrices, got shape {y.shape}")
+    return getitem(matmul(expand_dims(x, -2), y), (Ellipsis, 0, slice(None)))
+
+
+# NumPy's gufuncs (NumPy 2.0 has vecdot, 2.2 matvec and vecmat), for numpy_dispatch.
+UFUNCS = {getattr(np, name): function for name, function in
+          (("vecdot", vecdot), ("matvec", matvec), ("vecmat", vecmat)) if hasattr(np, name)}
 
 NUMPY_FUNCTIONS = {  # NumPy function -> implementation, for numpy_dispatch
     np.einsum: _numpy_einsum,  # *operands: not a signature numpy_table binds by name
