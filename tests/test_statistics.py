@@ -3,6 +3,8 @@ against NumPy, gradients against central finite differences (first order everywh
 second and third for a few), every axis form, keepdims, ddof, both float dtypes, batched
 Jacobians against per-row passes, and inside a tape_function."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -253,6 +255,82 @@ def test_quantiles_of_nan_are_nan_and_bad_input_is_refused():
                 lambda: np.quantile(np.ones((2, 0)), 0.5, axis=1)):
         with pytest.raises((ValueError, IndexError)):  # NumPy refuses them too
             bad()
+
+
+def with_nans(shape, seed, all_nan_row=False):
+    """A sample with about a quarter of its values NaN (and if ``all_nan_row``, a row of
+    NaNs only: NaN results, which no finite difference can check)."""
+    x = sample(shape, seed)
+    x[np.random.default_rng(seed).random(shape) < 0.25] = np.nan
+    if all_nan_row:
+        x[(0,) * (len(shape) - 1)] = np.nan
+    return x
+
+
+NAN_FUNCTIONS = [
+    lambda a, axis, keepdims: np.nanmax(a, axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanmin(a, axis=axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanprod(a, axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanvar(a, axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanmedian(a, axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanquantile(a, 0.9, axis, keepdims=keepdims),
+    lambda a, axis, keepdims: np.nanpercentile(a, 40, axis, method="nearest",
+                                               keepdims=keepdims),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("axis", [None, 1, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("k", range(len(NAN_FUNCTIONS)))
+def test_nan_functions(k, axis, keepdims, dtype):
+    x = with_nans((3, 4, 5), 26)
+    assert not np.isnan(x).all(axis=-1).any() and not np.isnan(x).all(axis=1).any()
+    f = NAN_FUNCTIONS[k]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's, for the all-NaN slices
+        compare(lambda a: f(a, axis, keepdims), [x], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nanstd(dtype):
+    x = sample((4, 6), 31)
+    x[np.arange(4), [0, 2, 3, 5]] = x[np.arange(4), [1, 1, 4, 0]] = np.nan  # 4 left a row
+    compare(lambda a: np.nanstd(a, 1, ddof=1), [x], dtype)
+    compare(lambda a: np.nanstd(a, keepdims=True), [x], dtype)
+    # One value left: a zero deviation, so NaN gradients, as std's of constant values.
+    t = at.constant([np.nan, 2.0])
+    with at.GradientTape() as tape:
+        tape.watch(t)
+        y = np.nanstd(t)
+    assert y.numpy() == 0 and np.isnan(tape.gradient(y, t).numpy()[1])
+
+
+def test_nan_functions_values_and_edges():
+    x = with_nans((4, 6), 27, all_nan_row=True)
+    t = at.constant(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for f in (lambda a: np.nanmedian(a, 1), lambda a: np.nanquantile(a, [0.3, 0.5], 1),
+                  lambda a: np.nanvar(a, 1, ddof=5), lambda a: np.nanmax(a, 0)):
+            np.testing.assert_array_equal(f(t).numpy(), f(x))  # NaN where NumPy's is NaN
+    ints = np.array([[3, 1], [2, 8]])
+    assert np.nanmax(at.constant(ints), 1).dtype == np.nanmax(ints, 1).dtype
+    assert np.nanprod(at.constant(ints)).numpy() == 48
+
+
+def test_nanquantile_inside_a_tape_function_serves_every_nan_pattern():
+    def f(a):
+        return at.reduce_sum(np.nanquantile(a, [0.25, 0.75], axis=1)) + np.nanmedian(a)
+
+    compiled = at.value_and_grad(at.tape_function(f))
+    for seed in (28, 29, 30):
+        a = at.constant(with_nans((3, 5), seed, all_nan_row=seed == 30))
+        value, grad = at.value_and_grad(f)(a)
+        got_value, got_grad = compiled(a)
+        np.testing.assert_array_equal(got_value.numpy(), value.numpy())
+        np.testing.assert_array_equal(got_grad.numpy(), grad.numpy())
+    assert compiled.cache_info().traces == 1 and compiled.cache_info().compiled_calls == 2
 
 def test_argmin_any_all():
     x = np.array([[3.0, 1.0, 1.0], [2.0, np.nan, -1.0]])

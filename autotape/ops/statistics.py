@@ -16,8 +16,9 @@ from .numpy_signatures import numpy_table
 from .reductions import normalize_axes, reduce_max, reduce_min, reduce_sum
 from .shape import concat, reshape, transpose
 
-__all__ = ["average", "cumprod", "cumsum", "median", "nanmean", "nansum", "percentile", "ptp",
-           "quantile", "reduce_std", "reduce_variance", "std", "var"]
+__all__ = ["average", "cumprod", "cumsum", "median", "nanmax", "nanmean", "nanmedian", "nanmin",
+           "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "percentile",
+           "ptp", "quantile", "reduce_std", "reduce_variance", "std", "var"]
 
 
 def _floating(x, dtype=None):
@@ -228,8 +229,9 @@ _PLOTTING_POSITIONS = {
     "interpolated_inverted_cdf": (0.0, 1.0), "median_unbiased": (1 / 3, 1 / 3),
     "normal_unbiased": (3 / 8, 3 / 8),
 }
-# The methods that pick one element (or the midpoint of two) for index (n - 1) q.
-_PICKS = {"lower": np.floor, "higher": np.ceil, "nearest": np.around, "midpoint": None}
+# The methods that pick one element (or the midpoint of two) for index (n - 1) q. (NumPy's
+# ufuncs: through NumPy's protocol they apply to nanquantile's tensors of counts too.)
+_PICKS = {"lower": np.floor, "higher": np.ceil, "nearest": np.rint, "midpoint": None}
 
 
 def _sorted_along_last(x, axes):
@@ -253,23 +255,25 @@ def _virtual_index(q, n, method):
 
 
 def _neighbours(q, n, method):
-    """(lower index, upper index, the weight of the upper one) for each q: the indices as
-    int arrays, the weight an array, or a tensor when q is one."""
+    """(lower index, upper index, the weight of the upper one) for each of the flat q's, in
+    n sorted values: n an int, or a tensor of counts (..., 1) (nanquantile's: the indices
+    are tensors then, (..., len(q))). The weight is an array, or a tensor where q or n is
+    one; NumPy's ufuncs on either, so one arithmetic serves both."""
     values = np.asarray(concrete(q, "quantile: q") if isinstance(q, Tensor) else q,
                         np.float64)
+    last = np.maximum(n - 1, 0)
     if method in _PICKS:
-        position = (n - 1) * values
+        position = last * values
         lower, upper = np.floor(position), np.ceil(position)
         if method == "midpoint":
-            return lower.astype(np.int64), upper.astype(np.int64), np.where(
-                lower == upper, 0.0, 0.5)
-        index = _PICKS[method](position).astype(np.int64)
+            return lower, upper, np.where(lower == upper, 0.0, 0.5)
+        index = _PICKS[method](position)
         return index, index, np.zeros(values.shape)
     virtual = _virtual_index(q if isinstance(q, Tensor) else values, n, method)
     previous = np.floor(_virtual_index(values, n, method))
     # Beyond either end both neighbours are the end value (the weight then does not matter).
-    lower = np.clip(previous, 0, n - 1).astype(np.int64)
-    upper = np.clip(previous + 1, 0, n - 1).astype(np.int64)
+    lower = np.minimum(np.maximum(previous, 0), last)
+    upper = np.minimum(np.maximum(previous + 1, 0), last)
     return lower, upper, virtual - previous
 
 
@@ -302,9 +306,14 @@ def _floating_for_quantile(a, q):
 
 
 def _at(values, index):
+    """values (..., n) at the indices along their last axis: the same ones for every row
+    (an array), or each row's own (a tensor of values' leading shape)."""
+    from . import cast
     from .indexing import getitem
 
-    return getitem(values, (Ellipsis, np.reshape(index, (-1,))))
+    if isinstance(index, Tensor):
+        return run("TakeAlongAxis", (values, cast(index, np.int64)), {"axis": values.ndim - 1})
+    return getitem(values, (Ellipsis, np.reshape(index, (-1,)).astype(np.int64)))
 
 
 def _propagating_nan(result, values):
@@ -316,7 +325,11 @@ def _propagating_nan(result, values):
     return where(is_nan(last), last, result)
 
 
-def _quantile(a, q, axis, method, keepdims, what):
+def _quantile(a, q, axis, method, keepdims, what, skip_nan=False):
+    """The quantiles at q of the values along ``axis``; with ``skip_nan``, of the values
+    that are not NaN (NaN where there are none)."""
+    from . import cast, equal, where
+
     _check_method(method, what)
     x = _floating_for_quantile(a, q)
     axes = normalize_axes(axis, x.ndim, what)
@@ -324,10 +337,14 @@ def _quantile(a, q, axis, method, keepdims, what):
     if n == 0:
         raise ValueError(f"{what}: cannot take a quantile of an empty axis (shape {x.shape})")
     values = _sorted_along_last(x, axes)
-    lower, upper, weight = _neighbours(q, n, method)
-    weight = reshape(as_tensor(weight, x.dtype), (-1,)) if isinstance(weight, Tensor) \
-        else np.reshape(weight, (-1,)).astype(x.dtype)
-    result = _propagating_nan(_lerp(_at(values, lower), _at(values, upper), weight), values)
+    if skip_nan:  # the NaNs sort last: each row's quantiles are of its first `count` values
+        n = reduce_sum(cast(equal(values, values), x.dtype), -1, keepdims=True)
+    flat_q = reshape(q, (-1,)) if isinstance(q, Tensor) else np.reshape(q, (-1,))
+    lower, upper, weight = _neighbours(flat_q, n, method)
+    weight = as_tensor(weight, x.dtype) if isinstance(weight, Tensor) else weight.astype(x.dtype)
+    result = _lerp(_at(values, lower), _at(values, upper), weight)
+    result = where(equal(n, 0), np.nan, result) if skip_nan else \
+        _propagating_nan(result, values)
     return _quantiles_first(result, x.shape, axes, np.shape(q), keepdims)
 
 
@@ -345,21 +362,21 @@ def quantile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=F
     """NumPy's quantile (q in [0, 1]) by sorting: the gradient goes to the one or two
     elements each quantile is made of (and, for the interpolating methods, to q when it is a
     tensor). ``overwrite_input`` is accepted: the input is never changed."""
-    values = np.asarray(concrete(q, "quantile: q") if isinstance(q, Tensor) else q)
-    if not np.all((values >= 0) & (values <= 1)):
-        raise ValueError("quantile: Quantiles must be in the range [0, 1]")
+    _checked_q(q, 1, "quantile")
     return _quantile(a, q, axis, method, keepdims, "quantile")
+
+
+def _fraction(q):
+    """q / 100; a Python number stays one (weak, for the result's dtype)."""
+    if isinstance(q, Tensor):
+        return q / 100
+    return float(q) / 100 if isinstance(q, (int, float)) else np.true_divide(q, 100)
 
 
 def percentile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=False):
     """NumPy's percentile: the quantile at q / 100 (q in [0, 100])."""
-    values = np.asarray(concrete(q, "percentile: q") if isinstance(q, Tensor) else q)
-    if not np.all((values >= 0) & (values <= 100)):
-        raise ValueError("percentile: Percentiles must be in the range [0, 100]")
-    fraction = q / 100 if isinstance(q, Tensor) else np.true_divide(q, 100)
-    if not isinstance(q, Tensor) and isinstance(q, (int, float)):
-        fraction = float(fraction)  # a Python number stays weak for the result's dtype
-    return _quantile(a, fraction, axis, method, keepdims, "percentile")
+    _checked_q(q, 100, "percentile")
+    return _quantile(a, _fraction(q), axis, method, keepdims, "percentile")
 
 
 def median(a, axis=None, keepdims=False, overwrite_input=False):
@@ -378,8 +395,109 @@ def median(a, axis=None, keepdims=False, overwrite_input=False):
     return _quantiles_first(_propagating_nan(middle, values), x.shape, axes, (), keepdims)
 
 
+
+def _checked_q(q, high, what):
+    values = np.asarray(concrete(q, f"{what}: q") if isinstance(q, Tensor) else q)
+    if not np.all((values >= 0) & (values <= high)):
+        noun = "Quantiles" if high == 1 else "Percentiles"
+        raise ValueError(f"{what}: {noun} must be in the range [0, {high}]")
+
+
+def nanquantile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=False):
+    """NumPy's nanquantile: the quantiles of the values that are not NaN (NaN for a slice
+    of NaNs only). Each row's own count picks its elements inside the record, so a
+    tape_function serves every pattern of NaNs with one trace."""
+    _checked_q(q, 1, "nanquantile")
+    return _quantile(a, q, axis, method, keepdims, "nanquantile", skip_nan=True)
+
+
+def nanpercentile(a, q, axis=None, method="linear", keepdims=False, overwrite_input=False):
+    _checked_q(q, 100, "nanpercentile")
+    return _quantile(a, _fraction(q), axis, method, keepdims, "nanpercentile", skip_nan=True)
+
+
+def nanmedian(a, axis=None, keepdims=False, overwrite_input=False):
+    """NumPy's nanmedian: the median of the values that are not NaN (the mean of the two
+    middle ones for an even count, as NumPy computes it); NaN for a slice of NaNs only."""
+    from . import cast, equal, where
+
+    x = _floating(a)
+    axes = normalize_axes(axis, x.ndim, "nanmedian")
+    if _count(x, axes) == 0:
+        return as_tensor(np.median(np.zeros(x.shape, x.dtype), axis, keepdims=keepdims))
+    values = _sorted_along_last(x, axes)
+    count = reduce_sum(cast(equal(values, values), x.dtype), -1, keepdims=True)
+    below = np.floor(np.maximum(count - 1, 0) / 2)
+    above = np.ceil(np.maximum(count - 1, 0) / 2)
+    low, high = _at(values, below), _at(values, above)
+    middle = where(equal(below, above), low, (low + high) / np.array(2, x.dtype))
+    middle = where(equal(count, 0), np.nan, middle)
+    return _quantiles_first(middle, x.shape, axes, (), keepdims)
+
+
+def _without_nan(x, fill):
+    """x with its NaNs replaced by ``fill`` (which takes no gradient)."""
+    from . import is_nan, where
+
+    return where(is_nan(x), np.array(fill, x.dtype), x) if x.dtype.kind == "f" else x
+
+
+def _nan_extremum(reduce, fill, what):
+    def extremum(a, axis=None, keepdims=False):
+        """The extremum of the values that are not NaN; NaN for a slice of NaNs only (as
+        NumPy, which also warns)."""
+        from . import is_nan, reduce_all, where
+
+        x = as_tensor(a)
+        result = reduce(_without_nan(x, fill), axis, keepdims)
+        if x.dtype.kind != "f":
+            return result
+        return where(reduce_all(is_nan(x), axis, keepdims), np.array(np.nan, x.dtype), result)
+    extremum.__name__ = extremum.__qualname__ = what
+    return extremum
+
+
+nanmax = _nan_extremum(reduce_max, -np.inf, "nanmax")
+nanmin = _nan_extremum(reduce_min, np.inf, "nanmin")
+
+
+def nanprod(a, axis=None, dtype=None, keepdims=False):
+    """The product with NaNs counted as one."""
+    from .reductions import reduce_prod
+
+    x = as_tensor(a) if dtype is None else as_tensor(a, np.dtype(dtype))
+    return reduce_prod(_without_nan(x, 1), axis, keepdims)
+
+
+def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False, correction=None):
+    """The variance of the values that are not NaN, divided by their count - ddof; NaN
+    where that is <= 0 (NumPy's nanvar, which also warns)."""
+    from . import cast, equal, where
+
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("nanvar: give ddof or correction, not both")
+        ddof = correction
+    x = _floating(a, dtype)
+    axes = normalize_axes(axis, x.ndim, "nanvar")
+    count = reduce_sum(cast(equal(x, x), x.dtype), axes, keepdims=True)
+    mean = nansum(x, axes, keepdims=True) / count
+    deviation = _without_nan(x - mean, 0)
+    dof = _drop_axes(count, x.shape, axes, keepdims) - np.array(ddof, x.dtype)
+    total = reduce_sum(deviation * deviation, axes, keepdims)
+    return where(dof > 0, total / where(dof > 0, dof, 1), np.array(np.nan, x.dtype))
+
+
+def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False, correction=None):
+    from . import sqrt
+
+    return sqrt(nanvar(a, axis, dtype, ddof, keepdims, correction))
+
 NUMPY_FUNCTIONS = numpy_table([
     (np.var, var), (np.std, std), (np.average, average), (np.ptp, ptp), (np.nansum, nansum),
     (np.nanmean, nanmean), (np.cumsum, _numpy_scan(cumsum)), (np.cumprod, _numpy_scan(cumprod)),
     (np.median, median), (np.quantile, quantile), (np.percentile, percentile),
+    (np.nanmedian, nanmedian), (np.nanquantile, nanquantile),
+    (np.nanpercentile, nanpercentile), (np.nanmax, nanmax), (np.nanmin, nanmin),
+    (np.nanprod, nanprod), (np.nanvar, nanvar), (np.nanstd, nanstd),
 ])
