@@ -6,9 +6,10 @@ import types
 
 from .. import tensor as _tensor
 from ..tensor import as_tensor, constant, convert_to_tensor
-from . import (assembly, elementwise, float_functions, lapack, matrix_functions,
+from . import (assembly, calculus, elementwise, float_functions, lapack, matrix_functions,
                numpy_dispatch, products, registry, special, statistics)
 from .assembly import *  # noqa: F401,F403  (each family's ``__all__``)
+from .calculus import *  # noqa: F401,F403
 from .products import *  # noqa: F401,F403
 from .statistics import *  # noqa: F401,F403
 from .creation import (eye, fill, lin_space, linspace, normal, ones, ones_like, range,
@@ -34,7 +35,7 @@ globals().update(_BINARY)
 subtract, multiply, divide = _BINARY["subtract"], _BINARY["multiply"], _BINARY["divide"]
 truediv = divide
 _tensor._ops = sys.modules[__name__]
-for _family in (assembly, elementwise, matrix_functions, products, statistics):
+for _family in (assembly, calculus, elementwise, matrix_functions, products, statistics):
     numpy_dispatch.add_functions(_family.NUMPY_FUNCTIONS)
 for _family in (float_functions, products):
     numpy_dispatch.add_ufuncs(_family.UFUNCS)
