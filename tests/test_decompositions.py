@@ -176,3 +176,29 @@ def test_inside_a_tape_function():
         assert_close(got_value.numpy(), value.numpy(), rtol=1e-12)
         assert_close(got_grad.numpy(), grad.numpy(), rtol=1e-12)
     assert compiled.cache_info().compiled_calls == 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_condition_numbers(p, dtype):
+    compare(lambda m: np.linalg.cond(m, p), [sample((2, 3, 3), 20)], dtype)
+
+
+def test_condition_number_of_a_singular_matrix_and_ranks():
+    a = np.array([[[1.0, 2.0], [2.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]])
+    for p in ("fro", 1, np.inf):
+        np.testing.assert_array_equal(np.linalg.cond(at.constant(a), p).numpy(),
+                                      np.linalg.cond(a, p))  # inf, as NumPy's
+    b = sample((3, 4, 5), 21)
+    b[1] = b[1, :1] * np.arange(1, 5)[:, None]  # rank 1
+    for kwargs in ({}, {"tol": 0.5}, {"rtol": 0.3}):
+        rank = np.linalg.matrix_rank(at.constant(b), **kwargs)
+        np.testing.assert_array_equal(rank.numpy(), np.linalg.matrix_rank(b, **kwargs))
+    assert np.linalg.matrix_rank(at.constant(np.zeros(3))).numpy() == 0
+    x = at.constant(b)
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        rank = np.linalg.matrix_rank(x)
+    assert rank.dtype.kind == "i"
+    with pytest.warns(UserWarning, match="must be floating"):  # an integer: no gradient
+        assert tape.gradient(rank, x) is None

@@ -1,5 +1,5 @@
 """Matrix functions built on the decompositions: the pseudo-inverse, least squares, integer
-matrix powers, and the matrix exponential.
+matrix powers, the matrix exponential, condition numbers and ranks.
 
 Least squares and powers are compositions of recorded operations. The pseudo-inverse and
 the exponential are primitives whose gradients are written in autotape operations (the
@@ -211,7 +211,57 @@ def numpy_qr(a, mode="reduced"):
     return QRResult(q, r) if mode == "reduced" else r
 
 
+
+def cond(x, p=None):
+    """``np.linalg.cond``: for p None, 2 or -2 the ratio of the extreme singular values
+    (differentiable through them); otherwise norm(x, p) * norm(inv(x), p) of square
+    matrices. A singular matrix's condition number is inf (NaN only where x holds NaN)."""
+    from . import equal, is_nan, logical_and, logical_not, reduce_any, where
+
+    a = _float(x)
+    if a.ndim < 2:
+        raise np.linalg.LinAlgError(f"cond: {a.ndim}-dimensional array given. Array must be "
+                                    "at least two-dimensional")
+    if p is None or p == 2 or p == -2:
+        s = svd(a, compute_uv=False)
+        largest, smallest = s[..., 0], s[..., -1]
+        ratio = smallest / largest if p == -2 else largest / smallest
+    else:
+        from .creation import eye
+        from .lapack import det
+
+        _square(a, "cond")
+        # An exactly singular matrix (LU's zero pivot, det 0) is inverted as I instead,
+        # and its condition number set to inf below, as NumPy's.
+        exactly_singular = equal(det(a), 0)[..., None, None]
+        invertible = where(exactly_singular, eye(a.shape[-1], dtype=a.dtype), a)
+        # (NumPy's norm, through its protocol: its orders, "nuc" and -1 among them)
+        ratio = np.linalg.norm(a, p, axis=(-2, -1)) * np.linalg.norm(
+            inv(invertible), p, axis=(-2, -1))
+        ratio = where(exactly_singular[..., 0, 0], np.nan, ratio)
+    singular = logical_and(is_nan(ratio), logical_not(reduce_any(is_nan(a), (-2, -1))))
+    return where(singular, np.inf, ratio)
+
+
+def matrix_rank(A, tol=None, hermitian=False, rtol=None):
+    """``np.linalg.matrix_rank``: the number of singular values above ``tol`` (default
+    the largest times ``rtol``, itself max(m, n) * eps by default). An integer: no
+    gradient."""
+    from . import cast, greater, not_equal, reduce_any, reduce_max, reduce_sum
+
+    a = _float(A)
+    if a.ndim < 2:
+        return cast(reduce_any(not_equal(a, 0)), np.int64)
+    s = svd(a, compute_uv=False)
+    if tol is None:
+        relative = _eps_times_size(a) if rtol is None else np.asarray(rtol)[..., None]
+        tol = reduce_max(s, -1, keepdims=True) * relative
+    else:
+        tol = np.asarray(tol)[..., None]
+    return reduce_sum(cast(greater(s, tol), np.int64), -1)
+
 NUMPY_FUNCTIONS = numpy_table([
     (np.linalg.svd, numpy_svd), (np.linalg.qr, numpy_qr), (np.linalg.pinv, numpy_pinv),
-    (np.linalg.lstsq, lstsq), (np.linalg.matrix_power, matrix_power),
+    (np.linalg.lstsq, lstsq), (np.linalg.matrix_power, matrix_power), (np.linalg.cond, cond),
+    (np.linalg.matrix_rank, matrix_rank),
 ])
