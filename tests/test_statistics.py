@@ -306,6 +306,19 @@ def test_nanstd(dtype):
     assert y.numpy() == 0 and np.isnan(tape.gradient(y, t).numpy()[1])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nan_scans_and_the_array_api_scans(dtype):
+    x = with_nans((3, 4), 32)
+    compare(lambda a: np.nancumsum(a), [x], dtype)
+    compare(lambda a: np.nancumprod(a, axis=1), [x], dtype)
+    y = sample((3, 4), 33)
+    if hasattr(np, "cumulative_sum"):  # NumPy 2.1
+        compare(lambda a: np.cumulative_sum(a, axis=0, include_initial=True), [y], dtype)
+        compare(lambda a: np.cumulative_prod(a[1]), [y], dtype)
+        with pytest.raises(ValueError, match="cumulative_sum: for arrays which have more"):
+            np.cumulative_sum(at.constant(y))
+
+
 def test_nan_functions_values_and_edges():
     x = with_nans((4, 6), 27, all_nan_row=True)
     t = at.constant(x)

@@ -16,9 +16,10 @@ from .numpy_signatures import numpy_table
 from .reductions import normalize_axes, reduce_max, reduce_min, reduce_sum
 from .shape import concat, reshape, transpose
 
-__all__ = ["average", "cumprod", "cumsum", "median", "nanmax", "nanmean", "nanmedian", "nanmin",
-           "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "percentile",
-           "ptp", "quantile", "reduce_std", "reduce_variance", "std", "var"]
+__all__ = ["average", "cumprod", "cumsum", "median", "nancumprod", "nancumsum", "nanmax",
+           "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd",
+           "nansum", "nanvar", "percentile", "ptp", "quantile", "reduce_std", "reduce_variance",
+           "std", "var"]
 
 
 def _floating(x, dtype=None):
@@ -218,6 +219,38 @@ def _numpy_scan(tensorflow_scan):
             x, axis = reshape(x, (-1,)), 0
         return tensorflow_scan(x, axis)
     return scan
+
+
+def _numpy_nan_scan(tensorflow_scan, identity):
+    """np.nancumsum / np.nancumprod: the scan with NaNs counted as ``identity``."""
+    scan = _numpy_scan(tensorflow_scan)
+
+    def nan_scan(a, axis=None, dtype=None):
+        x = as_tensor(a)
+        return scan(_without_nan(x, identity) if x.dtype.kind == "f" else x, axis, dtype)
+    return nan_scan
+
+
+def _array_api_scan(tensorflow_scan, identity, what):
+    """NumPy 2.1's cumulative_sum / cumulative_prod: ``axis`` needed beyond one axis, and
+    ``include_initial`` puts the identity first."""
+    scan = _numpy_scan(tensorflow_scan)
+
+    def cumulative(x, axis=None, dtype=None, include_initial=False):
+        from . import fill
+
+        t = as_tensor(x)
+        if axis is None and t.ndim > 1:
+            raise ValueError(f"{what}: for arrays which have more than one dimension "
+                             "``axis`` argument is required.")
+        result = scan(t, axis, dtype)
+        if not include_initial:
+            return result
+        axis = 0 if axis is None else axis % t.ndim
+        first = fill(result.shape[:axis] + (1,) + result.shape[axis + 1:],
+                     np.array(identity, result.dtype))
+        return concat([first, result], axis)
+    return cumulative
 
 
 # --- medians and quantiles: order statistics of the sorted values ------------------------
@@ -493,11 +526,19 @@ def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False, correction=None):
 
     return sqrt(nanvar(a, axis, dtype, ddof, keepdims, correction))
 
+
+nancumsum = _numpy_nan_scan(cumsum, 0)
+nancumprod = _numpy_nan_scan(cumprod, 1)
+_scans = [(np.nancumsum, nancumsum), (np.nancumprod, nancumprod)] + [
+    (getattr(np, name), _array_api_scan(scan, identity, name))
+    for name, scan, identity in (("cumulative_sum", cumsum, 0), ("cumulative_prod", cumprod, 1))
+    if hasattr(np, name)]  # NumPy 2.1
+
 NUMPY_FUNCTIONS = numpy_table([
     (np.var, var), (np.std, std), (np.average, average), (np.ptp, ptp), (np.nansum, nansum),
     (np.nanmean, nanmean), (np.cumsum, _numpy_scan(cumsum)), (np.cumprod, _numpy_scan(cumprod)),
     (np.median, median), (np.quantile, quantile), (np.percentile, percentile),
     (np.nanmedian, nanmedian), (np.nanquantile, nanquantile),
     (np.nanpercentile, nanpercentile), (np.nanmax, nanmax), (np.nanmin, nanmin),
-    (np.nanprod, nanprod), (np.nanvar, nanvar), (np.nanstd, nanstd),
+    (np.nanprod, nanprod), (np.nanvar, nanvar), (np.nanstd, nanstd), *_scans,
 ])
