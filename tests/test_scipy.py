@@ -108,6 +108,21 @@ def test_polygamma_logsumexp_softmax():
                                                                 return_sign=True)[1])
 
 
+def test_logsumexp_closed_forms_and_stability():
+    # d/da logsumexp(a) = softmax(a); with b, b * exp(a - y); no overflow at 1000
+    a = np.array([[1000.0, 1000.0, 999.0], [-3.0, 0.5, 2.0]])
+    b = np.array([1.0, 2.0, 0.5])
+    x = at.constant(a)
+    with at.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = at.scipy.special.logsumexp(x, axis=1)
+        yb = at.scipy.special.logsumexp(x, axis=1, b=b)
+    e = np.exp(a - a.max(1, keepdims=True))
+    assert_close(y.numpy(), a.max(1) + np.log(e.sum(1)), rtol=1e-15)
+    assert_close(tape.gradient(y, x).numpy(), e / e.sum(1, keepdims=True), rtol=1e-14)
+    assert_close(tape.gradient(yb, x).numpy(), b * e / (b * e).sum(1, keepdims=True),
+                 rtol=1e-14)
+
 def _both(ours, theirs):
     return lambda *a: ours(*a) if isinstance(a[0], at.Tensor) else theirs(*a)
 
