@@ -4,6 +4,7 @@ Each is composed of recorded operations (transpose, reshape, matmul, multiply, s
 gradient, at every order, is theirs."""
 
 import collections
+import functools
 import math
 import operator
 import string
@@ -360,22 +361,41 @@ def _minus(p, q):
     return p if q is None else negative(q) if p is None else subtract(p, q)
 
 
+@functools.cache
+def _numpy_crosses_2_vectors():
+    """Whether the installed NumPy still takes 2-vectors in cross: 2.0 deprecated them and
+    2.5 refuses them, and autotape's cross does as the NumPy beside it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            np.cross(np.zeros(2), np.zeros(2))
+        except ValueError:
+            return False
+    return True
+
+
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """NumPy's cross: of 3-vectors; a 2-vector has z = 0; of two 2-vectors, the z alone."""
+    """NumPy's cross: of 3-vectors; a 2-vector has z = 0 and two 2-vectors give the z alone,
+    where the installed NumPy still takes them (before 2.5, with its DeprecationWarning)."""
     if axis is not None:
         axisa = axisb = axisc = axis
     x, y = _promoted([a, b])
     a0, a1, a2 = _vector_components(x, axisa, "axisa")[:3]
     b0, b1, b2 = _vector_components(y, axisb, "axisb")[:3]
+    if a2 is None or b2 is None:  # as the installed NumPy does with any 2-vector
+        sizes = (2 if a2 is None else 3, 2 if b2 is None else 3)
+        if not _numpy_crosses_2_vectors():
+            raise ValueError(f"cross: both operands must be (arrays of) 3-dimensional vectors, "
+                             f"but they are {sizes[0]} and {sizes[1]} dimensional (NumPy "
+                             f"{np.__version__} no longer takes 2-vectors)")
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=2)
     try:
         np.broadcast_shapes(a0.shape, b0.shape)
     except ValueError:
         raise ValueError(f"cross: the vectors of shapes {x.shape} and {y.shape} do not "
                          f"broadcast") from None
-    if a2 is None or b2 is None:  # as NumPy warns, for any 2-vector
-        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
-                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
-                      DeprecationWarning, stacklevel=2)
     z = _minus(_times(a0, b1), _times(a1, b0))
     if a2 is None and b2 is None:
         return z
