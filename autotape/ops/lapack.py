@@ -77,13 +77,13 @@ registry.define("Cholesky", lambda a: _lapack("cholesky", np.linalg.cholesky, a)
 def _cholesky_grad(op, g):
     # A's gradient is L^-T M L^-1, M = (P + P.T) / 2 for P = Phi(L.T @ g): the lower triangle
     # with the diagonal halved (Murray 2016, "Differentiation of the Cholesky
-    # decomposition"); p below is P / 2, so M = p + p.T. Being symmetric, the gradient is
-    # L^-T (L^-T M).T: two triangular solves.
+    # decomposition"). With x the lower triangle of L.T @ g halved, M is x below and on the
+    # diagonal and x's strict lower triangle transposed above it. Being symmetric, the
+    # gradient is L^-T (L^-T M).T: two triangular solves.
     (L,) = op.outputs
-    n = L.shape[-1]
-    half_phi = (np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)) * 0.5
-    p = band(matmul(matrix_transpose(L), g), high=0) * half_phi.astype(L.dtype)
-    half = triangular_solve(L, p + matrix_transpose(p), lower=True, adjoint=True)
+    x = band(matmul(matrix_transpose(L), g), high=0) * 0.5
+    half = triangular_solve(L, x + matrix_transpose(band(x, high=-1)), lower=True,
+                            adjoint=True)
     return (triangular_solve(L, matrix_transpose(half), lower=True, adjoint=True),)
 
 
