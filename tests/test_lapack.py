@@ -37,32 +37,67 @@ DTYPES = [F64, F32]
 SQUARE = [(3, 3), (2, 4, 4)]
 
 
+@pytest.fixture(params=["scipy", "numpy"])
+def linalg_backend(request, monkeypatch):
+    """Both libraries autotape's products, Cholesky factors and triangular solves can run on:
+    SciPy's BLAS and LAPACK, and NumPy's functions (where SciPy is not installed; a
+    triangular solve is then NumPy's general solve of the triangle)."""
+    from autotape.ops import blas
+
+    if request.param == "numpy":
+        monkeypatch.setattr(blas, "_scipy_linalg", lambda: None)
+    else:
+        assert blas._scipy_linalg() is not None  # the test extra installs SciPy
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", SQUARE)
-def test_cholesky(shape, dtype):
+def test_cholesky(shape, dtype, linalg_backend):
     y = compare(lambda a: np.linalg.cholesky(symmetrized(a)), [spd(shape)], dtype)
     assert np.allclose(np.triu(y.numpy(), 1), 0)
     compare(lambda a: np.linalg.cholesky(symmetrized(a), upper=True), [spd(shape, 1)], dtype)
 
 
-@pytest.fixture(params=["scipy", "numpy"])
-def triangular_backend(request, monkeypatch):
-    """Both forwards of the triangular solve: SciPy's, and NumPy's general solve of the
-    triangle (where SciPy is not installed)."""
-    from autotape.ops import lapack
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cholesky_reads_the_lower_triangle_and_refuses_what_is_not_positive_definite(
+        dtype, linalg_backend):
+    a = spd((6, 6), 3).astype(dtype)
+    garbage_above = a + np.triu(np.full(a.shape, 100.0, dtype), 1)
+    for layout in (garbage_above, np.asfortranarray(garbage_above)):
+        got = at.linalg.cholesky(layout).numpy()
+        assert got.flags.c_contiguous and got.dtype == dtype
+        np.testing.assert_allclose(got, np.linalg.cholesky(a), rtol=1e-5 if dtype == F32 else
+                                   1e-13, atol=1e-6 if dtype == F32 else 1e-14)
+    with pytest.raises(np.linalg.LinAlgError, match="^cholesky: .*not positive definite"):
+        at.linalg.cholesky(-a)
+    nan = a.copy()
+    nan[2, 2] = np.nan  # a NaN propagates, as in NumPy: from its column on
+    got = at.linalg.cholesky(nan).numpy()
+    assert not np.isnan(got[:2, :2]).any() and np.isnan(got[2:, 2]).all()
 
-    if request.param == "numpy":
-        monkeypatch.setattr(lapack, "_scipy_triangular", lambda: None)
-    else:
-        assert lapack._scipy_triangular() is not None  # the test extra installs SciPy
-    return request.param
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matrix_products_of_every_layout(dtype, linalg_backend):
+    a, b = rng.standard_normal((70, 90)).astype(dtype), rng.standard_normal((90, 60)).astype(dtype)
+    layouts = {"C": lambda x: x, "F": np.asfortranarray,
+               "strided": lambda x: np.repeat(x, 2, axis=1)[:, ::2]}
+    for (name_a, la), (name_b, lb) in [(p, q) for p in layouts.items() for q in layouts.items()]:
+        x, y = la(a), lb(b)
+        got = at.matmul(x, y).numpy()
+        assert got.flags.c_contiguous and got.dtype == dtype and got.shape == (70, 60)
+        assert_close(got, a.astype(F64) @ b.astype(F64), rtol=1e-4 if dtype == F32 else 1e-12,
+                     atol=1e-4 if dtype == F32 else 1e-12, what=f"{name_a} @ {name_b}")
+    # 3 x 40 x 35 multiply-adds: past the loop kernel's 4096, in BLAS
+    at.testing.check_gradients(lambda x, y: at.matmul(x, y) ** 2, a[:3, :40].astype(F64),
+                               b[:40, :35].astype(F64))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("lower", [True, False])
 @pytest.mark.parametrize("adjoint", [False, True])
 @pytest.mark.parametrize("shapes", [((3, 3), (3, 2)), ((2, 3, 3), (3, 2)), ((3, 3), (2, 3, 1))])
-def test_triangular_solve(shapes, adjoint, lower, dtype, triangular_backend):
+def test_triangular_solve(shapes, adjoint, lower, dtype, linalg_backend):
     a, b = well_conditioned(shapes[0], 2), rng.standard_normal(shapes[1])
 
     def oracle(a, b):  # NumPy's general solve of the triangle

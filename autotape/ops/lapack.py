@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from . import registry
+from . import blas, registry
 from .core import run
 from .linalg import _float, band, matmul, matrix_transpose, reduced_svd
 
@@ -70,7 +70,7 @@ def cholesky(a, name=None):
     return run("Cholesky", (_square(a, "cholesky"),))
 
 
-registry.define("Cholesky", lambda a: _lapack("cholesky", np.linalg.cholesky, a), "outputs")
+registry.define("Cholesky", lambda a: _lapack("cholesky", blas.cholesky, a), "outputs")
 
 
 @registry.RegisterGradient("Cholesky", batch_aware=True)
@@ -96,18 +96,9 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
                                                  "adjoint": bool(adjoint)})
 
 
-@functools.cache
-def _scipy_triangular():
-    try:
-        from scipy.linalg import solve_triangular
-    except ImportError:
-        return None
-    return solve_triangular
-
-
 def _triangular_forward(a, b, lower, adjoint):
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    solve = _scipy_triangular()
+    solve = blas.triangular_solve()
     if solve is None:  # NumPy has no triangular solve: its general one, on the triangle
         t = np.tril(a) if lower else np.triu(a)
         return _lapack("triangular_solve", np.linalg.solve,

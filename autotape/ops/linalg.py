@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from ..tensor import as_tensor
-from . import registry
+from . import blas, registry
 from .core import run
 from .operands import binary_operands
 from .reductions import normalize_axes, reduce_max, reduce_min, reduce_sum
@@ -82,7 +82,7 @@ def product_plan(shape_a, shape_b, dtype_a, dtype_b):
 def _matmul_forward(a, b):
     plan = product_plan(a.shape, b.shape, a.dtype, b.dtype)
     if plan is None:
-        return np.matmul(a, b)
+        return blas.matmul(a, b)
     batch, m, k, n = plan
     count = math.prod(batch) if batch else 1
     out = np.empty(batch + (m, n), a.dtype)
