@@ -10,11 +10,14 @@ so autotape keeps parallel kernels for arrays large enough that the kernel itsel
 that spinning (``parallel_min_size``). No Numba import here: it runs at ``import autotape``.
 
 OpenBLAS's idle threads spin too (a pthreads build, as in NumPy's and SciPy's wheels, each
-with its own pool): NumPy's Cholesky next to SciPy's triangular solves ran 2x slower (the GP
-workload: 66 -> 33 ms a gradient). ``OPENBLAS_THREAD_TIMEOUT=4``, also read once at load,
-makes them sleep after a few spins; ``import autotape`` sets it unless the user did. It
-reaches the OpenBLAS copies loaded after autotape (SciPy's, which Numba loads), not one
-NumPy loaded before.
+with its own pool, spinning about 0.1 s after each call by default): NumPy's Cholesky next to
+SciPy's triangular solves ran 2x slower. autotape's own products and factorizations share one
+pool (``autotape.ops.blas``), and ``OPENBLAS_THREAD_TIMEOUT=20``, also read once at load,
+bounds the spinning of the pools loaded after ``import autotape`` (SciPy's, which Numba
+loads; not a NumPy loaded before) to 2**20 cycles, under a millisecond: long enough to span
+the gaps between one computation's consecutive products (a shorter timeout made the mlp
+step wake its threads for each: 1.88 -> 2.03 ms), short enough to leave the cores to others
+soon after. ``import autotape`` sets it unless the user did.
 """
 
 import os
@@ -26,14 +29,14 @@ _state = {}
 
 
 def prefer_passive_waiting():
-    """Set OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 unless the user set them,
+    """Set OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=20 unless the user set them,
     and note whether an OpenMP runtime had been loaded before (it then ignores the
     setting). Idempotent."""
     if not _state:
         user_policy = os.environ.get("OMP_WAIT_POLICY")
         _state["spins"] = user_policy is None and _runtime_loaded()
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # its minimum: 2**4 spins
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")  # 2**20 cycles of spinning
 
 
 def runtime_spins():
