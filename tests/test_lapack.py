@@ -93,6 +93,26 @@ def test_matrix_products_of_every_layout(dtype, linalg_backend):
                                b[:40, :35].astype(F64))
 
 
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_triangular_solves_of_every_layout_and_singular_matrices(lower, adjoint,
+                                                                  linalg_backend):
+    a, b = well_conditioned((6, 6), 5), rng.standard_normal((6, 4))
+    t = np.tril(a) if lower else np.triu(a)
+    expected = np.linalg.solve(t.T if adjoint else t, b)
+    layouts = {"C": lambda x: x, "F": np.asfortranarray,
+               "strided": lambda x: np.repeat(x, 2, axis=1)[:, ::2]}
+    for name_a, la in layouts.items():
+        for name_b, lb in layouts.items():
+            got = at.linalg.triangular_solve(la(a), lb(b), lower=lower, adjoint=adjoint)
+            assert got.numpy().flags.c_contiguous
+            assert_close(got, expected, rtol=1e-12, atol=1e-14, what=f"{name_a}, {name_b}")
+    singular = a.copy()
+    singular[3, 3] = 0.0
+    with pytest.raises(np.linalg.LinAlgError, match="^triangular_solve: Singular matrix"):
+        at.linalg.triangular_solve(singular, b, lower=lower, adjoint=adjoint)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("lower", [True, False])
 @pytest.mark.parametrize("adjoint", [False, True])

@@ -11,7 +11,8 @@ the bench's gp gradient took 20.1-20.5 ms with NumPy's products and Cholesky fac
 NumPy's pool stays asleep.
 
 Only 2-d float32/float64 matrices take SciPy's routines (the hot case); batches, other
-dtypes and empty matrices take NumPy's, as does everything without SciPy.
+dtypes and empty matrices take NumPy's, as does everything without SciPy. SciPy's routines
+read C-ordered operands in place as the Fortran-ordered transposes they are.
 """
 
 import functools
@@ -80,7 +81,21 @@ def cholesky(a):
     return u.T
 
 
-def triangular_solve():
-    """SciPy's ``solve_triangular``, or None without SciPy (NumPy has no triangular solve)."""
-    linalg = _scipy_linalg()
-    return None if linalg is None else linalg.solve_triangular
+def triangular_solve(a, b, lower, adjoint):
+    """X with ``a @ X == b`` (``a.T @ X == b`` if adjoint), reading only a's lower (or upper)
+    triangle, in C order; a LinAlgError where a has a zero on its diagonal."""
+    trsm = _routine("blas", "trsm", a, b)
+    if trsm is None:  # NumPy has no triangular solve: its general one, on the triangle
+        t = np.tril(a) if lower else np.triu(a)
+        return np.linalg.solve(t.T if adjoint else t, b)
+    zeros = np.flatnonzero(np.diagonal(a) == 0)
+    if zeros.size:
+        raise np.linalg.LinAlgError(f"Singular matrix: a zero on the diagonal, row {zeros[0]}")
+    x = np.array(b, order="C")  # the solution takes its place
+    # X.T = b.T op(a).T^-1: a solve from the right on the Fortran-ordered transposes. The
+    # matrix stored is a.T (its triangle the other one), or a itself where only a is
+    # Fortran-ordered (stored_is_a: then read transposed).
+    stored, stored_is_a = _fortran(a.T)
+    trsm(1.0, stored, x.T, side=1, lower=int(lower if stored_is_a else not lower),
+         trans_a=int(bool(stored_is_a) != adjoint), overwrite_b=1)
+    return x

@@ -3,8 +3,9 @@ inverse, the determinant and its logarithm, the symmetric eigendecomposition, QR
 singular value decomposition (whose reduced form, used by the norms, is in ``linalg``).
 
 Every function works on the matrices in the last two axes, with NumPy's broadcasting of the
-leading ones; integer inputs become float64, as in NumPy. The forwards are NumPy's (SciPy's
-triangular solve where SciPy is installed; without it, NumPy's general solve of the
+leading ones; integer inputs become float64, as in NumPy. The forwards are NumPy's, but for
+the Cholesky factor and the triangular solve, which ``blas`` runs on SciPy's LAPACK and BLAS
+where SciPy is installed (without it, a triangular solve is NumPy's general solve of the
 triangle). The gradients are the standard adjoint formulas, written in autotape operations so
 that they differentiate again, and take leading batch axes (batched Jacobians).
 
@@ -97,18 +98,15 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
 
 
 def _triangular_forward(a, b, lower, adjoint):
+    solve = functools.partial(blas.triangular_solve, lower=lower, adjoint=adjoint)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    solve = blas.triangular_solve()
-    if solve is None:  # NumPy has no triangular solve: its general one, on the triangle
-        t = np.tril(a) if lower else np.triu(a)
-        return _lapack("triangular_solve", np.linalg.solve,
-                       np.swapaxes(t, -1, -2) if adjoint else t, b)
+    if not batch:
+        return _lapack("triangular_solve", solve, a, b)
     a = np.broadcast_to(a, batch + a.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
     out = np.empty(b.shape, np.result_type(a, b))
     for index in np.ndindex(*batch):
-        out[index] = _lapack("triangular_solve", functools.partial(
-            solve, lower=lower, trans=1 if adjoint else 0, check_finite=False), a[index], b[index])
+        out[index] = _lapack("triangular_solve", solve, a[index], b[index])
     return out
 
 
