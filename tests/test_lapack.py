@@ -37,6 +37,11 @@ DTYPES = [F64, F32]
 SQUARE = [(3, 3), (2, 4, 4)]
 
 
+# The memory layouts a matrix operand can come in: BLAS reads the first two in place.
+LAYOUTS = {"C": lambda x: x, "F": np.asfortranarray,
+           "strided": lambda x: np.repeat(x, 2, axis=1)[:, ::2]}
+
+
 @pytest.fixture(params=["scipy", "numpy"])
 def linalg_backend(request, monkeypatch):
     """Both libraries autotape's products, Cholesky factors and triangular solves can run on:
@@ -80,9 +85,7 @@ def test_cholesky_reads_the_lower_triangle_and_refuses_what_is_not_positive_defi
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_matrix_products_of_every_layout(dtype, linalg_backend):
     a, b = rng.standard_normal((70, 90)).astype(dtype), rng.standard_normal((90, 60)).astype(dtype)
-    layouts = {"C": lambda x: x, "F": np.asfortranarray,
-               "strided": lambda x: np.repeat(x, 2, axis=1)[:, ::2]}
-    for (name_a, la), (name_b, lb) in [(p, q) for p in layouts.items() for q in layouts.items()]:
+    for (name_a, la), (name_b, lb) in [(p, q) for p in LAYOUTS.items() for q in LAYOUTS.items()]:
         x, y = la(a), lb(b)
         got = at.matmul(x, y).numpy()
         assert got.flags.c_contiguous and got.dtype == dtype and got.shape == (70, 60)
@@ -100,10 +103,8 @@ def test_triangular_solves_of_every_layout_and_singular_matrices(lower, adjoint,
     a, b = well_conditioned((6, 6), 5), rng.standard_normal((6, 4))
     t = np.tril(a) if lower else np.triu(a)
     expected = np.linalg.solve(t.T if adjoint else t, b)
-    layouts = {"C": lambda x: x, "F": np.asfortranarray,
-               "strided": lambda x: np.repeat(x, 2, axis=1)[:, ::2]}
-    for name_a, la in layouts.items():
-        for name_b, lb in layouts.items():
+    for name_a, la in LAYOUTS.items():
+        for name_b, lb in LAYOUTS.items():
             got = at.linalg.triangular_solve(la(a), lb(b), lower=lower, adjoint=adjoint)
             assert got.numpy().flags.c_contiguous
             assert_close(got, expected, rtol=1e-12, atol=1e-14, what=f"{name_a}, {name_b}")
