@@ -363,14 +363,12 @@ def _make_binary_backward(name, spec, kernels):
         g: the output gradient."""
         shapes = {"a": shape_a, "b": shape_b}
         flat = [v.reshape(-1) for v in values]
-        out_shape, layout, nd = broadcast_plan(shape_a, shape_b)
-        if layout != "nd" and all(layout["ab".index(n)] == "v" for n in needs):
+        _, layout, nd = broadcast_plan(shape_a, shape_b)
+        if layout != "nd":  # (a single-element operand's gradient is summed in order)
             outs = [np.empty(shapes[n], g.dtype) for n in needs]
             kernels.pick(f"bwd_{needs}_{layout}", g.size)(*flat, g.reshape(-1),
                                                       *[o.reshape(-1) for o in outs])
             return outs
-        if nd is None:  # a single-element operand's gradient: a sum over the output
-            nd = _scalar_nd(shape_a, shape_b, out_shape)
         sa, sb, shape = nd
         outs = [np.zeros(shapes[n], g.dtype) for n in needs]
         operands = [v for n, v in zip(saved[needs], flat) if n != "y"]
@@ -457,15 +455,6 @@ def _total(terms):
     for term in terms[1:]:
         total = total + term
     return total
-
-
-def _scalar_nd(shape_a, shape_b, out_shape):
-    """nd arguments for a layout where one operand is a single element."""
-    size = math.prod(out_shape)
-    one = np.ones(1, np.int64)
-    sa = one if math.prod(shape_a) == size else np.zeros(1, np.int64)
-    sb = one if math.prod(shape_b) == size else np.zeros(1, np.int64)
-    return sa, sb, np.array([size], np.int64)
 
 
 UNARY = {name: _make_unary(name, spec) for name, spec in formulas.UNARY.items()}
