@@ -528,10 +528,17 @@ def test_a_host_step_gets_eager_memory_layout():
     assert "interpreter back end" in f.explain()
 
 
-def test_the_interpreter_buffer_needs_no_zeros():
-    """A call fills a fresh, uninitialised buffer (only the constants and guard values are
-    copied in): every row writes all it reads first. Memory left full of NaN just before
-    each call, so that the buffer reuses it, changes nothing."""
+@pytest.mark.parametrize("whole_template", [False, True])
+def test_the_interpreter_buffer_needs_no_zeros(whole_template, monkeypatch):
+    """A call fills a fresh buffer: a copy of a whole template where the buffer is small,
+    else an uninitialised one with only the constants and guard values copied in: every
+    row writes all it reads first. Memory left full of NaN just before each call, so that
+    the buffer reuses it, changes nothing."""
+    from autotape.tracing import interpreter_backend
+
+    if not whole_template:
+        monkeypatch.setattr(interpreter_backend, "COPIED_BUFFER_MAX", 0)
+
     def program(x, y, i):
         h = at.tanh(x @ y) * 3.0 + y[0, :2]  # a constant, a matmul, a gather
         if at.reduce_sum(h) > 0:  # a guard
@@ -553,3 +560,4 @@ def test_the_interpreter_buffer_needs_no_zeros():
             del del_me
         for got, want in zip(at.nest.flatten(f(x, y, i)), at.nest.flatten(expected)):
             np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert ("V = template.copy()" in f.source()) == whole_template

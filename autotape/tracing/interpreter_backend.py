@@ -32,6 +32,9 @@ from . import python_backend
 from .ir import same_value
 
 MAX_ELEMENTS = 256  # per tensor: beyond this a loop per operation costs more than dispatch
+# A buffer up to this many elements starts as a copy of a whole template (one call, half the
+# time of an empty buffer and a copy of its prefix); a larger one copies only the prefix.
+COPIED_BUFFER_MAX = 4096
 
 
 class NotEligible(Exception):
@@ -108,8 +111,9 @@ class Interpreted:
                 raise NotEligible(f"a tensor of {n} elements (more than {MAX_ELEMENTS})")
         buffered = [dtype == self.dtype or dtype == np.bool_ for dtype in trace.dtypes]
         # The buffer starts with the constants and the values guards expect: a call copies
-        # only that prefix into a fresh buffer, as every row writes all of its outputs before
-        # any row reads them (and the call writes the inputs and host results in).
+        # that prefix into a fresh buffer (a small one: a whole template, see
+        # COPIED_BUFFER_MAX), as every row writes all of its outputs before any row reads
+        # them (and the call writes the inputs and host results in).
         self.offsets, size = [None] * len(self.sizes), 0  # per slot, None: a host value
         for s in trace.constants:
             if buffered[s]:
@@ -153,7 +157,8 @@ class Interpreted:
             raise NotEligible("no operation or guard has a step in the kernel")
         self.rows = np.concatenate(segments)  # every row, in order (for describe)
         self.tables = np.concatenate(self._tables + [np.zeros(1, np.int64)])
-        template = np.zeros(self._prefix, self.dtype)
+        whole = self._size <= COPIED_BUFFER_MAX
+        template = np.zeros(self._size if whole else self._prefix, self.dtype)
         for slot, value in trace.constants.items():
             if self.offsets[slot] is not None:
                 self._put(template, slot, value)
@@ -412,9 +417,12 @@ class Interpreted:
         namespace = {"np": np, "template": self.template, "kernel": _kernel(),
                      "size": self._size, "dtype": self.dtype,
                      "tables": self.tables, "same": same_value}
-        lines = ["def call(inputs):", "    V = np.empty(size, dtype)"]
-        if self._prefix:
-            lines.append(f"    V[:{self._prefix}] = template")
+        if self.template.size == self._size:
+            lines = ["def call(inputs):", "    V = template.copy()"]
+        else:
+            lines = ["def call(inputs):", "    V = np.empty(size, dtype)"]
+            if self._prefix:
+                lines.append(f"    V[:{self._prefix}] = template")
         positions = {}
         for position, s in enumerate(trace.inputs):
             positions.setdefault(s, position)
