@@ -26,6 +26,7 @@ from ..tensor import Tensor, as_tensor
 from . import python_backend
 from .interpreter_backend import Interpreted, NotEligible
 from .signature import DYNAMIC, EXACT_FLOATS, Signature, leaf_array, leaf_tensor, rebuild
+from .simplify import simplify
 from .tracer import trace_call
 
 CacheInfo = collections.namedtuple(
@@ -37,20 +38,23 @@ DEFAULT_MAX_TRACES = 8
 class _Compiled:
     """One trace and the code that runs it."""
 
-    __slots__ = ("trace", "run", "source", "backend", "why_not_interpreted", "host_steps",
-                 "variables", "copied", "copied_any", "pack", "vjps", "_owner", "_lock")
+    __slots__ = ("trace", "equations_run", "run", "source", "backend", "why_not_interpreted",
+                 "host_steps", "variables", "copied", "copied_any", "pack", "vjps", "_owner",
+                 "_lock")
 
     def __init__(self, trace, name, owner):
-        self.trace = trace
+        self.trace = trace  # as recorded: its reverse pass sums gradients as eager does
+        simplified = simplify(trace)  # what runs: the same values, fewer operations
+        self.equations_run = len(simplified.equations)
         # Outputs that are inputs are copied: the caller's array or a Variable's may change.
         inputs = set(trace.inputs)
-        self.copied = [value in inputs for kind, value in trace.outputs if kind == "slot"]
+        self.copied = [value in inputs for kind, value in simplified.outputs if kind == "slot"]
         self.copied_any = any(self.copied)
         self.pack = _packer(trace)
-        self.run, self.source = python_backend.compile_trace(trace, name)
+        self.run, self.source = python_backend.compile_trace(simplified, name)
         self.backend, self.why_not_interpreted, self.host_steps = "python", None, ()
         try:  # small tensors: the trace in calls of the interpreter kernel
-            interpreted = Interpreted(trace)
+            interpreted = Interpreted(simplified)
         except NotEligible as reason:
             self.why_not_interpreted = str(reason)
         else:
@@ -244,8 +248,10 @@ class TapeFunction:
             lines.append(f"signature {number}: {entry.description}")
             for index, compiled in enumerate(entry.traces):
                 trace = compiled.trace
-                lines.append(f"  trace {index + 1}: {len(trace.equations)} operations, "
-                             f"{len(trace.guards)} guards, run compiled ({compiled.backend} "
+                lines.append(f"  trace {index + 1}: {len(trace.equations)} operations "
+                             f"({compiled.equations_run} once equal ones are merged and unread "
+                             f"ones dropped), {len(trace.guards)} guards, run compiled "
+                             f"({compiled.backend} "
                              "back end" + (f"; not the interpreter: "
                                            f"{compiled.why_not_interpreted}"
                                            if compiled.why_not_interpreted else "") + ")")
