@@ -284,3 +284,19 @@ def test_inside_a_tape_function():
         assert_close(got_grad.numpy(), grad.numpy(), rtol=1e-12)
     assert compiled.cache_info().compiled_calls == 1
     assert "SpecialFunction" in compiled.explain()
+
+
+def test_scipys_python_functions_on_tensors_warn_that_the_gradient_stops():
+    """scipy.special.polygamma and scipy.linalg's functions convert their arguments to
+    arrays (they are not ufuncs): on a recorded Tensor that warns, as the API reference
+    says, instead of giving a silent zero; the at.scipy names are differentiated."""
+    x = at.constant(np.array([[2.0, 0.5], [0.25, 3.0]]))
+    with at.GradientTape() as tape:
+        tape.watch(x)
+        with pytest.warns(UserWarning, match="cuts the gradient"):
+            scipy.special.polygamma(1, x)
+        with pytest.warns(UserWarning, match="cuts the gradient"):
+            scipy.linalg.expm(x)
+        y = at.reduce_sum(at.scipy.special.polygamma(1, x)) + at.reduce_sum(
+            at.scipy.linalg.expm(x))
+    assert np.all(tape.gradient(y, x).numpy() != 0)
