@@ -105,6 +105,44 @@ def test_unread_operations_that_can_raise_still_run():
         g(-good)
 
 
+def test_unread_casts_still_run_under_numpys_error_state():
+    """NumPy's cast of NaN to an integer raises under np.errstate(invalid="raise"): a cast
+    nothing reads still runs, so a compiled call raises as eager does."""
+    def f(x):
+        at.cast(x, np.int32)
+        return x + 1.0
+
+    g = at.tape_function(f)
+    g(np.ones(3))
+    g(np.ones(3))
+    assert g.cache_info().compiled_calls == 1
+    bad = np.array([1.0, np.nan, 2.0])
+    with np.errstate(invalid="raise"):
+        with pytest.raises(FloatingPointError):
+            f(at.constant(bad))
+        with pytest.raises(FloatingPointError):
+            g(bad)
+
+
+def test_constants_of_equal_values_in_other_layouts_are_not_merged():
+    """A symmetric matrix and its transpose (the same values, an F-ordered view): a BLAS
+    product rounds differently for each, so each keeps its own constant and product."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((300, 300))
+    s = at.constant(a + a.T)
+    st = at.transpose(s)
+
+    def f(x):
+        return at.matmul(x, s) - at.matmul(x, st)
+
+    g = at.tape_function(f)
+    x = at.constant(rng.standard_normal((1, 300)))
+    g(x)
+    _assert_same_bits(g(x), f(x))
+    trace, _ = _trace_of(g)
+    assert len(simplify(trace).constants) == len(trace.constants) == 2
+
+
 calls = []
 
 

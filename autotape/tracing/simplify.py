@@ -24,11 +24,13 @@ import numpy as np
 
 from ..ops import registry
 
-# Besides the elementwise formulas on floats (integer powers check their exponents):
-# operations whose forwards raise only for shapes and attrs, never for values.
-_NEVER_RAISE = {"Identity", "StopGradient", "Reshape", "Transpose", "BroadcastTo", "Cast",
-                "StridedSlice", "StridedSliceGrad", "ConcatV2", "Tile", "Select", "MatMul",
-                "MatrixBandPart", "Cumsum", "Sum", "Prod", "Max", "Min"}
+# Besides the elementwise formulas on floats (autotape's kernels; integer powers check
+# their exponents): operations whose forwards raise only for shapes and attrs, never for
+# values: moves of elements, and autotape's reduction kernels. (NumPy's own arithmetic, as
+# in a cast or a product, can raise for values under np.errstate.)
+_NEVER_RAISE = {"Identity", "StopGradient", "Reshape", "Transpose", "BroadcastTo",
+                "StridedSlice", "ConcatV2", "Tile", "Select", "MatrixBandPart", "Sum", "Prod",
+                "Max", "Min"}
 
 
 class _Unhashable(Exception):
@@ -79,7 +81,9 @@ def simplify(trace):
     renamed = {}  # slot -> the slot holding the same value
     constants, seen_constants = {}, {}
     for slot, value in trace.constants.items():
-        key = (value.shape, value.dtype.str, value.tobytes())
+        # Layout too: a BLAS product of a matrix and of its transpose's transpose round
+        # differently.
+        key = (value.shape, value.dtype.str, value.strides, value.tobytes())
         if key in seen_constants:
             renamed[slot] = seen_constants[key]
         else:
