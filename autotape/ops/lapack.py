@@ -119,9 +119,7 @@ def _triangular_solve_grad(op, g):
     (x,) = op.outputs
     lower, adjoint = op.attrs["lower"], op.attrs["adjoint"]
     gb = triangular_solve(a, g, lower=lower, adjoint=not adjoint)
-    minus_gb = -gb  # rhs-shaped: cheaper to negate than the n x n product (the same bits)
-    ga = (matmul(x, matrix_transpose(minus_gb)) if adjoint
-          else matmul(minus_gb, matrix_transpose(x)))
+    ga = -(matmul(x, matrix_transpose(gb)) if adjoint else matmul(gb, matrix_transpose(x)))
     return _triangle(ga, lower), gb
 
 
