@@ -57,3 +57,27 @@ def test_summing_kernel_has_the_bits_of_the_in_order_nd_sum(name, needs, layout,
             reference = float(np.sum(g.astype(np.float64) * eval(
                 getattr(spec, "derivative_" + x), vars(np), env)))
             assert got[0] == pytest.approx(reference, rel=1e-3 if dtype == np.float32 else 1e-9)
+
+
+def test_the_other_operands_gradient_keeps_its_signed_zeros():
+    """With both gradients asked for, the full operand's is g * d/dn itself, as when it is
+    asked for alone, and as a compiled call gives it: -0.0 stays -0.0."""
+    import autotape as at
+
+    a, b = at.constant(-0.0), at.constant(np.array([1.0, -2.0, 3.0]))
+
+    def gradients(a, b, sources):
+        with at.GradientTape() as tape:
+            tape.watch(sources)
+            y = at.reduce_sum(a * b)
+        return tape.gradient(y, sources)
+
+    ga, gb = gradients(a, b, [a, b])
+    (gb_alone,) = gradients(a, b, [b])
+    compiled = at.tape_function(lambda a, b: gradients(a, b, [a, b]))
+    compiled(a, b)
+    _, gb_compiled = compiled(a, b)
+    assert compiled.cache_info().compiled_calls == 1
+    for g in (gb, gb_alone, gb_compiled):
+        assert np.all(g.numpy() == 0) and np.all(np.signbit(g.numpy()))
+    assert ga.numpy() == 2.0
