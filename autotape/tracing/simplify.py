@@ -26,11 +26,12 @@ from ..ops import registry
 
 # Besides the elementwise formulas on floats (autotape's kernels; integer powers check
 # their exponents): operations whose forwards raise only for shapes and attrs, never for
-# values: moves of elements, and autotape's reduction kernels. (NumPy's own arithmetic, as
-# in a cast or a product, can raise for values under np.errstate.)
+# values: moves of elements (a slice's gradient: zeros, then a copy or autotape's
+# scatter-add kernel), and autotape's reduction kernels. (NumPy's own arithmetic, as in a
+# cast or a product, can raise for values under np.errstate.)
 _NEVER_RAISE = {"Identity", "StopGradient", "Reshape", "Transpose", "BroadcastTo",
-                "StridedSlice", "ConcatV2", "Tile", "Select", "MatrixBandPart", "Sum", "Prod",
-                "Max", "Min"}
+                "StridedSlice", "StridedSliceGrad", "ConcatV2", "Tile", "Select",
+                "MatrixBandPart", "Sum", "Prod", "Max", "Min"}
 
 
 class _Unhashable(Exception):
