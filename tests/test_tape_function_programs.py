@@ -1,7 +1,8 @@
 """at.tape_function against eager autotape on random programs with branches (hypothesis).
 
-A program is a list of steps, each a unary op, a binary op with a constant, or a branch
-``if reduce(x) > c: <steps> else: <steps>`` (branches nest). One interpreter runs it, as a
+A program is a list of steps, each a unary op, a binary op with a constant, a unary op
+computed twice and added (``u(x) + u(x)``: equal equations, which the compiled trace runs
+once), or a branch ``if reduce(x) > c: <steps> else: <steps>`` (branches nest). One interpreter runs it, as a
 tape_function and eagerly, on several random inputs: the values must agree bitwise and the
 gradients (value_and_grad, and a GradientTape around a call) to rtol 1e-12 (and bitwise
 against the eager general reverse pass, which is what a traced gradient runs). The eager
@@ -41,7 +42,8 @@ constants = st.builds(lambda sign, magnitude: sign * magnitude, st.sampled_from(
                       st.floats(0.25, 2.0, width=32))  # |c| >= 0.25: a safe divisor
 unary_steps = st.tuples(st.just("unary"), st.sampled_from(sorted(UNARY)))
 binary_steps = st.tuples(st.just("binary"), st.sampled_from(sorted(BINARY)), constants)
-simple_steps = st.one_of(unary_steps, binary_steps)
+twice_steps = st.tuples(st.just("twice"), st.sampled_from(sorted(UNARY)))
+simple_steps = st.one_of(unary_steps, binary_steps, twice_steps)
 
 
 def branch_steps(inner):
@@ -63,6 +65,8 @@ def run_program(program, x, log=None):
             x = UNARY[step[1]](x)
         elif kind == "binary":
             x = BINARY[step[1]](x, step[2])
+        elif kind == "twice":
+            x = UNARY[step[1]](x) + UNARY[step[1]](x)
         else:
             _, condition, threshold, then, otherwise = step
             taken = bool(CONDITIONS[condition](x) > threshold)
