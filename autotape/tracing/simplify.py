@@ -8,8 +8,8 @@ and its attrs, so an equation of the same primitive, on the same slots, with equ
 as an earlier one has the earlier one's outputs, bit for bit. A user's primitive may not be
 pure: its equations are kept as they are. An equation nothing reads is dropped only where
 its forward raises for no input values (a Cholesky factor of a matrix that is not positive
-definite raises; sums, products and moves of elements do not): its shapes were checked
-when it was traced, so a compiled call raises no error eager would not.
+definite raises; sums and moves of elements do not): its shapes were checked when it was
+traced, so a compiled call raises no error eager would not.
 
 The simplified trace computes the original's outputs and guard values with the same
 operations, so a compiled call gives the same bits. Guards keep their numbers (a compiled
@@ -82,8 +82,8 @@ def simplify(trace):
     renamed = {}  # slot -> the slot holding the same value
     constants, seen_constants = {}, {}
     for slot, value in trace.constants.items():
-        # Layout too: a BLAS product of a matrix and of its transpose's transpose round
-        # differently.
+        # The memory layout too: BLAS rounds a product with a C-ordered matrix and with an
+        # F-ordered one of the same values differently.
         key = (value.shape, value.dtype.str, value.strides, value.tobytes())
         if key in seen_constants:
             renamed[slot] = seen_constants[key]
