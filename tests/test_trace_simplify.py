@@ -215,3 +215,24 @@ def test_a_taped_call_differentiates_the_recorded_trace():
             want = (y, tape.gradient(y, x))
     _assert_same_bits(got, want)
     assert g.cache_info().compiled_calls >= 1
+
+
+def test_slots_are_numbered_again_so_a_dead_large_tensor_does_not_choose_the_back_end():
+    """A tensor of 600 elements nothing reads is dropped with its slot: the trace runs on
+    the interpreter, which takes tensors of at most 256 elements, and returns an input
+    (copied) beside a computed value."""
+    def f(x):
+        at.tile(x, (200,)) * 2.0  # unread
+        return x, at.sin(x) * 2.0
+
+    g = at.tape_function(f)
+    x = np.array([0.5, -1.0, 2.0])
+    g(x)
+    got = g(x)
+    _assert_same_bits(got, f(at.constant(x)))
+    assert got[0].numpy() is not x and np.shares_memory(got[0].numpy(), x) is False
+    trace, compiled = _trace_of(g)
+    assert compiled.backend == "interpreter", g.explain()
+    simplified = simplify(trace)
+    assert len(simplified.shapes) == 4 < len(trace.shapes)  # x, 2.0, sin(x), the product
+    assert max(np.prod(shape) for shape in simplified.shapes) == 3

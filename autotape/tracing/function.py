@@ -47,7 +47,7 @@ class _Compiled:
         simplified = simplify(trace)  # what runs: the same values, fewer operations
         self.equations_run = len(simplified.equations)
         # Outputs that are inputs are copied: the caller's array or a Variable's may change.
-        inputs = set(trace.inputs)
+        inputs = set(simplified.inputs)
         self.copied = [value in inputs for kind, value in simplified.outputs if kind == "slot"]
         self.copied_any = any(self.copied)
         self.pack = _packer(trace)

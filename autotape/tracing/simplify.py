@@ -12,7 +12,9 @@ definite raises; sums and moves of elements do not): its shapes were checked whe
 traced, so a compiled call raises no error eager would not.
 
 The simplified trace computes the original's outputs and guard values with the same
-operations, so a compiled call gives the same bits. Guards keep their numbers (a compiled
+operations, so a compiled call gives the same bits. Its slots are numbered again, keeping
+only those still used, so that a back end sizes its buffers and chooses itself by the
+tensors that are computed. Guards keep their numbers (a compiled
 call reports a failed guard by its number); each is checked after the equations it followed
 that are kept. The reverse pass of a compiled call replays the original trace, so its
 gradients are summed as eager ones are.
@@ -123,6 +125,31 @@ def simplify(trace):
     positions = [index for index, _ in live]
     guards = tuple(g._replace(after=int(np.searchsorted(positions, g.after))) for g in guards)
     constants = {k: v for k, v in constants.items() if k in read}
-    return trace._replace(constants=constants, equations=tuple(eq for _, eq in live),
-                          guards=guards, outputs=outputs)
+    return _renumbered(trace._replace(constants=constants,
+                                      equations=tuple(eq for _, eq in live),
+                                      guards=guards, outputs=outputs))
+
+
+def _renumbered(trace):
+    """The trace with its used slots numbered 0, 1, ... in their order (inputs are all
+    used: each is an argument's position)."""
+    used = set(trace.inputs) | set(trace.constants)
+    used.update(k for eq in trace.equations for k in eq.inputs + eq.outputs)
+    used.update(g.slot for g in trace.guards)
+    used.update(value for kind, value in trace.outputs if kind == "slot")
+    order = sorted(used)
+    new = {old: k for k, old in enumerate(order)}
+
+    def slots(ks):
+        return tuple(new[k] for k in ks)
+
+    return trace._replace(
+        shapes=tuple(trace.shapes[k] for k in order),
+        dtypes=tuple(trace.dtypes[k] for k in order), inputs=slots(trace.inputs),
+        constants={new[k]: v for k, v in trace.constants.items()},
+        equations=tuple(eq._replace(inputs=slots(eq.inputs), outputs=slots(eq.outputs))
+                        for eq in trace.equations),
+        guards=tuple(g._replace(slot=new[g.slot]) for g in trace.guards),
+        outputs=tuple((kind, new[value]) if kind == "slot" else (kind, value)
+                      for kind, value in trace.outputs))
 
