@@ -41,10 +41,12 @@ class _Unhashable(Exception):
 
 
 def _frozen(value):
-    """A hashable stand-in for an attr value that two equal values share and two different
-    ones do not (types included: 1, 1.0 and True differ); _Unhashable if there is none."""
+    """A hashable stand-in for an attr or constant value that two equal values share and two
+    different ones do not (types included: 1, 1.0 and True differ); _Unhashable if there is
+    none. An array's memory layout is part of it: BLAS rounds a product with a C-ordered
+    matrix and with an F-ordered one of the same values differently."""
     if isinstance(value, np.ndarray):
-        return ("array", value.shape, value.dtype.str, value.tobytes())
+        return ("array", value.shape, value.dtype.str, value.strides, value.tobytes())
     if isinstance(value, (tuple, list)):
         return (type(value).__name__,) + tuple(_frozen(v) for v in value)
     if isinstance(value, dict):
@@ -84,9 +86,7 @@ def simplify(trace):
     renamed = {}  # slot -> the slot holding the same value
     constants, seen_constants = {}, {}
     for slot, value in trace.constants.items():
-        # The memory layout too: BLAS rounds a product with a C-ordered matrix and with an
-        # F-ordered one of the same values differently.
-        key = (value.shape, value.dtype.str, value.strides, value.tobytes())
+        key = _frozen(value)
         if key in seen_constants:
             renamed[slot] = seen_constants[key]
         else:
